@@ -1,0 +1,91 @@
+# libgreenpatch build. `make` builds build/libgreenpatch.so; `make test` installs what is
+# missing, builds and runs every test; `make asan` does the same under ASan + UBSan;
+# `make demo` runs the side-by-side echo server demo.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+OPT     ?= -O2
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS_LIB := -std=gnu11 $(OPT) -g $(WARN) -fPIC -fvisibility=hidden \
+              -ftls-model=initial-exec -fno-strict-aliasing -D_GNU_SOURCE -Iruntime $(SAN)
+# Helper programs stand for "unmodified programs": plain C, built as anyone would build them.
+CFLAGS_PROG := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+
+BOOST_CONTEXT_A := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libboost_context.a /usr/lib/libboost_context.a))
+
+RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
+SHIM_SRC    := $(sort $(wildcard shim/*.c))
+RUNTIME_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(RUNTIME_SRC))
+LIB_OBJ     := $(RUNTIME_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(SHIM_SRC))
+LIB         := $(BUILD)/libgreenpatch.so
+MAP         := shim/libgreenpatch.map
+
+PROGS_SRC    := $(sort $(wildcard tests/progs/*.c))
+PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC))
+EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
+EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
+TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
+TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
+
+# Extra libraries for individual helper programs: PROG_LDLIBS_<name>.
+PROG_LDLIBS_libevent_user := -levent
+PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUILD))
+CFLAGS_api_user           := -Iruntime
+
+.PHONY: all test asan demo clean setup progs examples tests
+.DEFAULT_GOAL := all
+
+all: $(LIB) progs examples
+
+$(BUILD)/%.o: %.c $(wildcard runtime/*.h shim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+# boost.context is linked statically (its fcontext objects are position-independent
+# assembly, no libstdc++); libev is loaded privately at run time (see runtime/ev.c).
+$(LIB): $(LIB_OBJ) $(MAP)
+	@test -n "$(BOOST_CONTEXT_A)" || { echo "libboost_context.a not found: run scripts/setup" >&2; exit 1; }
+	$(CC) -shared -o $@ $(LIB_OBJ) $(SAN) -Wl,--version-script=$(MAP) -Wl,-z,now \
+	      -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) -ldl
+
+progs: $(PROGS)
+examples: $(EXAMPLES)
+tests: $(TESTS)
+
+$(BUILD)/tests/progs/%: tests/progs/%.c | $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
+
+$(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $< -o $@
+
+# Runtime unit tests link the runtime objects directly (never the shim: the Criterion runner
+# must not be interposed); shim tests only run helper programs under the preload.
+$(BUILD)/tests/test_%: tests/test_%.c tests/harness.c tests/harness.h $(RUNTIME_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Iruntime -Itests $(SAN) $< tests/harness.c \
+	      $(RUNTIME_OBJ) $(BOOST_CONTEXT_A) -o $@ -lcriterion -ldl -pthread
+
+setup:
+	@scripts/setup
+
+# The test binaries are run one after another; each is a Criterion runner that is never
+# preloaded itself: it runs helper programs under the shim.
+test: setup
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run-tests $(BUILD)
+
+asan: setup
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all tests
+	@GP_SANITIZED=1 scripts/run-tests build-asan
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@scripts/demo $(BUILD)
+
+clean:
+	rm -rf build build-asan

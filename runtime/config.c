@@ -1,0 +1,89 @@
+/* See config.h. */
+#include "config.h"
+
+#include "real.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MIN_STACK = 16 * 1024 };
+#define MAX_STACK ((size_t)1 << 30)
+
+struct gp_config gp__config;
+
+bool gp__config_parse_size(const char *text, size_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno)
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end || v > (SIZE_MAX >> shift))
+        return false;
+    *out = (size_t)v << shift;
+    return true;
+}
+
+static _Noreturn void bad_setting(const char *name, const char *value, const char *expected)
+{
+    /* One line, then status 2, before main runs (stdio may not be usable yet). */
+    char line[512];
+    int n = snprintf(line, sizeof line, "greenpatch: %s=\"%s\" is not valid: %s\n", name, value,
+                     expected);
+    (void)!write(2, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    _exit(2);
+}
+
+static void load_stack_size(void)
+{
+    /* The default is what a native pthread gets, so that a program's deep recursion
+     * behaves as natively; stacks are mapped lazily, so only touched pages cost memory. */
+    pthread_attr_t attr;
+    size_t native = 8u << 20, guard = (size_t)sysconf(_SC_PAGESIZE);
+    if (pthread_getattr_default_np(&attr) == 0) {
+        pthread_attr_getstacksize(&attr, &native);
+        pthread_attr_getguardsize(&attr, &guard);
+        pthread_attr_destroy(&attr);
+    }
+    gp__config.stack_size = native;
+    gp__config.guard_size = guard;
+    const char *v = getenv("GREENPATCH_STACK_SIZE");
+    if (!v)
+        return;
+    size_t size;
+    if (!gp__config_parse_size(v, &size) || size < MIN_STACK || size > MAX_STACK)
+        bad_setting("GREENPATCH_STACK_SIZE", v,
+                    "give bytes, or a number with a k, m or g suffix, from 16k to 1g");
+    gp__config.stack_size = size;
+}
+
+static void load_disable(void)
+{
+    const char *v = getenv("GREENPATCH_DISABLE");
+    if (!v)
+        return;
+    if (strcmp(v, "0") && strcmp(v, "1"))
+        bad_setting("GREENPATCH_DISABLE", v, "use 1 to pass every call to libc, or 0");
+    gp__config.disabled = v[0] == '1';
+}
+
+void gp__config_load(void)
+{
+    load_disable();
+    load_stack_size();
+}

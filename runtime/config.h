@@ -1,0 +1,25 @@
+/* Settings: GREENPATCH_* environment variables, read once before main. A malformed value
+ * is reported on one line of stderr and the process exits with status 2: a silent default
+ * would hide the mistake. */
+#ifndef GP_CONFIG_H
+#define GP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct gp_config {
+    size_t stack_size; /* GREENPATCH_STACK_SIZE; default: what glibc gives a new pthread */
+    size_t guard_size; /* glibc's default guard size for pthreads (one page) */
+    bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
+};
+
+extern struct gp_config gp__config;
+
+/* Reads the environment into gp__config; on a bad value prints and exits with status 2. */
+void gp__config_load(void);
+
+/* Parses a size: digits with an optional k, m or g suffix (powers of 1024). Returns false
+ * when text is not such a size. Exposed for the unit tests. */
+bool gp__config_parse_size(const char *text, size_t *out);
+
+#endif

@@ -1,0 +1,228 @@
+/* See fiber.h.
+ *
+ * Guard pages: Linux 6.13 added MADV_GUARD_INSTALL, which makes a range fault on access
+ * without splitting the mapping. With mprotect every guarded stack costs two memory maps,
+ * and vm.max_map_count (65530 by default) then caps a process at about 32k green threads.
+ * We probe for the madvise once and fall back to mprotect on older kernels.
+ *
+ * Transparent huge pages: with THP "always", the kernel may back a touched stack page with
+ * a 2 MiB huge page; ten thousand mostly idle stacks would then cost gigabytes. Stacks are
+ * marked MADV_NOHUGEPAGE. */
+#include "fiber.h"
+
+#include "list.h"
+#include "real.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <valgrind/valgrind.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define GP_ASAN 1
+#else
+#define GP_ASAN 0
+#endif
+
+/* Stacks kept mapped for reuse: the first HOT_STACKS keep their pages (a thread that
+ * exits and one that starts soon after cost no page faults); the rest are given back to
+ * the kernel with MADV_DONTNEED and keep only their address range. */
+enum { HOT_STACKS = 16, CACHED_STACKS = 1024 };
+
+struct cached_stack {
+    struct gp_list link; /* on stack_cache.free; lives at the top of the cached stack */
+    struct gp_stack stack;
+};
+
+static struct {
+    struct gp_list free; /* struct cached_stack, most recently released first */
+    size_t count;
+    int guard_mode; /* 0: not probed, 1: MADV_GUARD_INSTALL, 2: mprotect */
+} stack_cache = {.free = {&stack_cache.free, &stack_cache.free}};
+
+static size_t page_size(void)
+{
+    static size_t ps;
+    if (!ps)
+        ps = (size_t)sysconf(_SC_PAGESIZE);
+    return ps;
+}
+
+static size_t round_to_pages(size_t n)
+{
+    size_t ps = page_size();
+    return (n + ps - 1) / ps * ps;
+}
+
+static int install_guard(char *addr, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (stack_cache.guard_mode != 2) {
+        if (madvise(addr, len, MADV_GUARD_INSTALL) == 0) {
+            stack_cache.guard_mode = 1;
+            return 0;
+        }
+        if (errno != EINVAL)
+            return -errno;
+        stack_cache.guard_mode = 2;
+    }
+    return mprotect(addr, len, PROT_NONE) == 0 ? 0 : -errno;
+}
+
+static void register_with_valgrind(struct gp_stack *s)
+{
+    s->vg_id = VALGRIND_STACK_REGISTER(s->base, s->base + s->size);
+}
+
+static bool take_cached(struct gp_stack *s, size_t size, size_t guard)
+{
+    for (struct gp_list *n = stack_cache.free.next; n != &stack_cache.free; n = n->next) {
+        struct cached_stack *c = GP_CONTAINER_OF(n, struct cached_stack, link);
+        if (c->stack.size == size && c->stack.guard == guard) {
+            *s = c->stack;
+            gp__list_remove(n);
+            stack_cache.count--;
+            return true;
+        }
+    }
+    return false;
+}
+
+int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard)
+{
+    size = round_to_pages(size);
+    guard = round_to_pages(guard);
+    if (take_cached(s, size, guard)) {
+        register_with_valgrind(s);
+        return 0;
+    }
+    size_t map_size = size + guard;
+    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED)
+        return -ENOMEM;
+    int r = install_guard(map, guard);
+    if (r < 0) {
+        munmap(map, map_size);
+        return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+    }
+    (void)madvise(map + guard, size, MADV_NOHUGEPAGE);
+    *s = (struct gp_stack){.base = map + guard, .size = size, .guard = guard, .map = map,
+                           .map_size = map_size};
+    register_with_valgrind(s);
+    return 0;
+}
+
+void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size)
+{
+    *s = (struct gp_stack){.base = addr, .size = size};
+    register_with_valgrind(s);
+}
+
+void gp__fiber_stack_release(struct gp_stack *s)
+{
+    if (!s->base)
+        return;
+    VALGRIND_STACK_DEREGISTER(s->vg_id);
+    if (!s->map) {
+        s->base = NULL;
+        return;
+    }
+    if (stack_cache.count >= CACHED_STACKS) {
+        munmap(s->map, s->map_size);
+        s->base = NULL;
+        return;
+    }
+    if (stack_cache.count >= HOT_STACKS)
+        (void)madvise(s->base, s->size, MADV_DONTNEED);
+    /* The cache entry lives in the cached stack's own top bytes: caching allocates nothing. */
+    struct cached_stack *c = (struct cached_stack *)(s->base + s->size) - 1;
+    c->stack = *s;
+    gp__list_push_front(&stack_cache.free, &c->link);
+    stack_cache.count++;
+    s->base = NULL;
+}
+
+bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr)
+{
+    const char *a = addr;
+    /* A frame that overshoots the guard entirely still lands just below it. */
+    size_t slack = 64 * 1024;
+    return s->base && s->map && a < s->base && a + slack >= s->map;
+}
+
+void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer))
+{
+    f->ctx = make_fcontext(f->stack.base + f->stack.size, f->stack.size, entry);
+    f->asan_fake_stack = NULL;
+}
+
+void gp__fiber_adopt_current(struct gp_fiber *f)
+{
+    *f = (struct gp_fiber){0};
+#if GP_ASAN
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    if (pthread_getattr_np(gp__real.pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+            f->stack.base = addr;
+            f->stack.size = size;
+        }
+        pthread_attr_destroy(&attr);
+    }
+#endif
+}
+
+#if GP_ASAN
+static void asan_before(struct gp_fiber *from, struct gp_fiber *to, bool final)
+{
+    __sanitizer_start_switch_fiber(final ? NULL : &from->asan_fake_stack, to->stack.base,
+                                   to->stack.size);
+}
+static void asan_after(struct gp_fiber *self)
+{
+    __sanitizer_finish_switch_fiber(self->asan_fake_stack, NULL, NULL);
+}
+#else
+static void asan_before(struct gp_fiber *from, struct gp_fiber *to, bool final)
+{
+    (void)from, (void)to, (void)final;
+}
+static void asan_after(struct gp_fiber *self) { (void)self; }
+#endif
+
+struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to)
+{
+    asan_before(from, to, false);
+    struct gp_transfer t = jump_fcontext(to->ctx, from);
+    struct gp_fiber *prev = t.data;
+    prev->ctx = t.fctx;
+    asan_after(from);
+    return prev;
+}
+
+void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to)
+{
+    asan_before(from, to, true);
+    jump_fcontext(to->ctx, from);
+    __builtin_unreachable();
+}
+
+struct gp_fiber *gp__fiber_started(struct gp_transfer t)
+{
+    struct gp_fiber *prev = t.data;
+    prev->ctx = t.fctx;
+#if GP_ASAN
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+    return prev;
+}

@@ -1,0 +1,59 @@
+/* Fibers: the only part of libgreenpatch that knows boost.context. A fiber is a stack and
+ * a saved fcontext; switching is one jump_fcontext. Stacks come from mmap with a guard
+ * page below them and are cached for reuse. */
+#ifndef GP_FIBER_H
+#define GP_FIBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* boost.context's C-linkage entry points (libboost_context, fcontext API). */
+typedef void *gp_fcontext;
+struct gp_transfer {
+    gp_fcontext fctx; /* the context of the fiber that jumped here */
+    void *data;       /* what it passed along: its struct gp_fiber */
+};
+struct gp_transfer jump_fcontext(gp_fcontext const to, void *vp);
+gp_fcontext make_fcontext(void *sp, size_t size, void (*fn)(struct gp_transfer));
+
+struct gp_stack {
+    char *base;      /* lowest usable address (just above the guard) */
+    size_t size;     /* usable bytes */
+    size_t guard;    /* bytes of guard below base; 0 for none */
+    char *map;       /* the mapping (base - guard), or NULL for a caller-supplied stack */
+    size_t map_size; /* bytes mapped, guard included */
+    unsigned vg_id;  /* valgrind's id for the registered stack */
+};
+
+struct gp_fiber {
+    gp_fcontext ctx;       /* saved context while not running; owned by the switcher */
+    struct gp_stack stack; /* owned; base == NULL for the OS thread's own stack */
+    void *asan_fake_stack; /* ASan's bookkeeping across switches (NULL when not built with ASan) */
+};
+
+/* Allocates a stack of at least size usable bytes with a guard of guard bytes (rounded to
+ * pages), reusing a cached one when the sizes match. Returns 0 or -ENOMEM. */
+int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard);
+/* Uses memory the program supplied (pthread_attr_setstack): no guard, never freed. */
+void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size);
+/* Returns the stack to the cache (or to the kernel beyond the cache). */
+void gp__fiber_stack_release(struct gp_stack *s);
+
+/* Prepares f to start in entry(transfer) on its own stack at the first switch to it. */
+void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer));
+/* Describes the stack of the calling OS thread for a fiber that adopts it (ASan needs the
+ * bounds of every stack it switches to). */
+void gp__fiber_adopt_current(struct gp_fiber *f);
+
+/* Switches from the running fiber from to the fiber to. Returns when something switches
+ * back to from; the return value is the fiber that did. */
+struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to);
+/* Like gp__fiber_switch, for a fiber that will never run again. */
+_Noreturn void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to);
+/* First thing a new fiber's entry does with the transfer it received. */
+struct gp_fiber *gp__fiber_started(struct gp_transfer t);
+
+/* The green thread's stack that contains addr in its guard, for the overflow report. */
+bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr);
+
+#endif

@@ -1,0 +1,41 @@
+/* libgreenpatch public API: green threads for C programs, the C cousin of eventlet.spawn.
+ *
+ * These calls work in a program linked with -lgreenpatch and in any program running under
+ * LD_PRELOAD=libgreenpatch.so. The first gp_spawn() turns the calling OS thread into the
+ * scheduler's thread; every green thread runs on it. All functions return 0 or a positive
+ * errno value, like the pthread functions; none of them sets errno. */
+#ifndef GREENPATCH_H
+#define GREENPATCH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A green thread. Valid from gp_spawn() until gp_join() returns for it. */
+typedef struct gp_thread gp_thread_t;
+
+/* Starts fn(arg) as a new green thread. It runs when the caller next blocks or yields.
+ * Returns 0 and stores the thread in *out, or EAGAIN/ENOMEM. */
+int gp_spawn(gp_thread_t **out, void *(*fn)(void *), void *arg);
+
+/* Waits until t has finished and stores its result in *result (if not NULL). Each thread is
+ * joined once. Returns 0, EDEADLK (t is the caller) or EINVAL (t is not joinable). */
+int gp_join(gp_thread_t *t, void **result);
+
+/* Lets every other runnable green thread run once, then returns. */
+void gp_yield(void);
+
+/* Sleeps for nsec nanoseconds while other green threads run. Returns 0. */
+int gp_sleep(uint64_t nsec);
+
+/* The calling green thread, or NULL when the caller is not a green thread (no gp_spawn yet,
+ * or an OS thread the scheduler does not run). */
+gp_thread_t *gp_self(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,236 @@
+/* See hub.h.
+ *
+ * libev is loaded with dlopen(RTLD_LOCAL) and called through a table. Debian's libev.a is
+ * not position-independent, so it cannot go into the shim, and libev.so.4 also exports
+ * libevent-compatible event_* names: linked normally it would enter the process's global
+ * symbol scope ahead of a program's own libevent and capture its calls. */
+#include "hub.h"
+
+#include "clock.h"
+#include "list.h"
+#include "real.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+_Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_WRITE, "libev event bits");
+
+static struct {
+    struct ev_loop *(*loop_new)(unsigned int flags);
+    int (*run)(struct ev_loop *, int flags);
+    void (*now_update)(struct ev_loop *);
+    void (*io_start)(struct ev_loop *, ev_io *);
+    void (*io_stop)(struct ev_loop *, ev_io *);
+    void (*timer_start)(struct ev_loop *, ev_timer *);
+    void (*timer_stop)(struct ev_loop *, ev_timer *);
+    void (*async_start)(struct ev_loop *, ev_async *);
+    void (*async_send)(struct ev_loop *, ev_async *);
+    void (*set_syserr_cb)(void (*cb)(const char *msg));
+} ev;
+
+/* A green thread waiting on an fd; lives on that thread's stack while it waits. */
+struct fd_waiter {
+    ev_io io;
+    struct gp_thread *thread;
+    struct fd_waiter *next; /* on fds.heads[io.fd], the waiters of one fd */
+    struct fd_waiter *prev;
+};
+
+/* A deadline on a park; lives on the parked thread's stack. */
+struct timed_park {
+    ev_timer timer;
+    struct gp_thread *thread;
+};
+
+static struct {
+    struct ev_loop *loop;
+    ev_async async;                      /* woken by gp__hub_post from other OS threads */
+    struct gp_remote_wake *posted;       /* Treiber stack, pushed by any thread */
+    struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
+    size_t fd_capacity;
+} hub;
+
+static void on_libev_error(const char *msg)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line, "greenpatch: libev: %s: %m\n", msg);
+    if (n > 0)
+        (void)!gp__real.write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    abort();
+}
+
+static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    struct gp_remote_wake *list = __atomic_exchange_n(&hub.posted, NULL, __ATOMIC_ACQUIRE);
+    while (list) {
+        struct gp_remote_wake *next = list->next;
+        /* Read next first: once its thread runs, the node may be gone. */
+        gp__sched_unpark(list->thread, GP_WAKE_READY);
+        list = next;
+    }
+}
+
+static int load_libev(void)
+{
+    void *lib = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *err = dlerror();
+        char line[512];
+        int n = snprintf(line, sizeof line, "greenpatch: cannot load libev.so.4: %s\n",
+                         err ? err : "?");
+        if (n > 0)
+            (void)!gp__real.write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        return -ENOENT;
+    }
+#define GP_EV_BIND(field, name)                                                               \
+    if (!(*(void **)&ev.field = dlsym(lib, name)))                                            \
+        return -ENOENT;
+    GP_EV_BIND(loop_new, "ev_loop_new")
+    GP_EV_BIND(run, "ev_run")
+    GP_EV_BIND(now_update, "ev_now_update")
+    GP_EV_BIND(io_start, "ev_io_start")
+    GP_EV_BIND(io_stop, "ev_io_stop")
+    GP_EV_BIND(timer_start, "ev_timer_start")
+    GP_EV_BIND(timer_stop, "ev_timer_stop")
+    GP_EV_BIND(async_start, "ev_async_start")
+    GP_EV_BIND(async_send, "ev_async_send")
+    GP_EV_BIND(set_syserr_cb, "ev_set_syserr_cb")
+#undef GP_EV_BIND
+    return 0;
+}
+
+int gp__hub_init(void)
+{
+    int r = load_libev();
+    if (r < 0)
+        return r;
+    ev.set_syserr_cb(on_libev_error);
+    /* NOENV: the program's LIBEV_FLAGS is not ours to obey. NOSIGMASK: libev must not
+     * change the program's signal mask. */
+    hub.loop = ev.loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
+    if (!hub.loop)
+        return -ENOMEM;
+    ev_async_init(&hub.async, take_posted);
+    ev.async_start(hub.loop, &hub.async);
+    return 0;
+}
+
+void gp__hub_run(void)
+{
+    for (;;) {
+        ev.run(hub.loop, gp__sched_runnable() ? EVRUN_NOWAIT : EVRUN_ONCE);
+        gp__sched_run_next();
+    }
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    gp__sched_unpark(GP_CONTAINER_OF(w, struct timed_park, timer)->thread, GP_WAKE_TIMEOUT);
+}
+
+enum gp_wake gp__hub_park_until(int64_t deadline)
+{
+    if (deadline == GP_NO_DEADLINE)
+        return gp__sched_park();
+    struct timed_park p = {.thread = gp__current};
+    for (;;) {
+        int64_t left = deadline - gp__now_ns();
+        if (left <= 0)
+            return GP_WAKE_TIMEOUT;
+        /* libev measures the timer from its cached loop time, which is as old as the last
+         * poll; refresh it or the timer would fire early. */
+        ev.now_update(hub.loop);
+        ev_timer_init(&p.timer, on_deadline, (ev_tstamp)left / 1e9, 0.);
+        ev.timer_start(hub.loop, &p.timer);
+        enum gp_wake why = gp__sched_park();
+        ev.timer_stop(hub.loop, &p.timer);
+        if (why != GP_WAKE_TIMEOUT)
+            return why;
+    }
+}
+
+static int track_fd(struct fd_waiter *w, int fd)
+{
+    if ((size_t)fd >= hub.fd_capacity) {
+        size_t cap = hub.fd_capacity ? hub.fd_capacity : 256;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        struct fd_waiter **heads = realloc(hub.fd_heads, cap * sizeof *heads);
+        if (!heads)
+            return -ENOMEM;
+        for (size_t i = hub.fd_capacity; i < cap; i++)
+            heads[i] = NULL;
+        hub.fd_heads = heads;
+        hub.fd_capacity = cap;
+    }
+    w->prev = NULL;
+    w->next = hub.fd_heads[fd];
+    if (w->next)
+        w->next->prev = w;
+    hub.fd_heads[fd] = w;
+    return 0;
+}
+
+static void untrack_fd(struct fd_waiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        hub.fd_heads[w->io.fd] = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    w->next = w->prev = NULL;
+}
+
+static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop, (void)revents;
+    gp__sched_unpark(GP_CONTAINER_OF(w, struct fd_waiter, io)->thread, GP_WAKE_READY);
+}
+
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline)
+{
+    struct fd_waiter w = {.thread = gp__current};
+    ev_io_init(&w.io, on_fd_ready, fd, events);
+    if (track_fd(&w, fd) < 0) {
+        /* No memory to remember the waiter: wait without close() support rather than fail
+         * a call that natively cannot fail this way. */
+        w.prev = w.next = NULL;
+    }
+    ev.io_start(hub.loop, &w.io);
+    enum gp_wake why = gp__hub_park_until(deadline);
+    if (why != GP_WAKE_CLOSED) {
+        ev.io_stop(hub.loop, &w.io);
+        if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
+            untrack_fd(&w);
+    }
+    return why;
+}
+
+void gp__hub_fd_closing(int fd)
+{
+    if (!hub.loop || fd < 0 || (size_t)fd >= hub.fd_capacity)
+        return;
+    struct fd_waiter *w;
+    while ((w = hub.fd_heads[fd])) {
+        ev.io_stop(hub.loop, &w->io);
+        untrack_fd(w);
+        gp__sched_unpark(w->thread, GP_WAKE_CLOSED);
+    }
+}
+
+void gp__hub_post(struct gp_remote_wake *w)
+{
+    struct gp_remote_wake *head = __atomic_load_n(&hub.posted, __ATOMIC_RELAXED);
+    do
+        w->next = head;
+    while (!__atomic_compare_exchange_n(&hub.posted, &head, w, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+    ev.async_send(hub.loop, &hub.async);
+}

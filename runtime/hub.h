@@ -1,0 +1,37 @@
+/* The hub: a libev loop on its own fiber, the one place every parked green thread waits
+ * from. It waits for fd readiness with an optional deadline, for deadlines alone, and for
+ * wake-ups posted by other OS threads. When nothing can run it blocks in the kernel
+ * (epoll_wait), so an idle process uses no CPU. */
+#ifndef GP_HUB_H
+#define GP_HUB_H
+
+#include "scheduler.h"
+
+#include <stdint.h>
+
+enum { GP_HUB_READ = 1, GP_HUB_WRITE = 2 }; /* equal to libev's EV_READ and EV_WRITE */
+
+/* A wake-up from another OS thread; owned by the poster until the hub has taken it. */
+struct gp_remote_wake {
+    struct gp_remote_wake *next; /* on the hub's posted stack; the hub's while posted */
+    struct gp_thread *thread;    /* the parked green thread to make runnable */
+};
+
+/* Loads libev privately and creates the loop. Returns 0 or a negative errno. */
+int gp__hub_init(void);
+/* The hub fiber's body. */
+_Noreturn void gp__hub_run(void);
+
+/* Parks the calling green thread until it is unparked or deadline passes (GP_NO_DEADLINE:
+ * no deadline). Returns GP_WAKE_TIMEOUT only once the deadline has really passed. */
+enum gp_wake gp__hub_park_until(int64_t deadline);
+/* Parks until fd is ready for events (GP_HUB_READ/GP_HUB_WRITE), the deadline passes, or
+ * another green thread closes fd (GP_WAKE_CLOSED). */
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline);
+/* Called before fd is closed: every green thread waiting on it wakes with GP_WAKE_CLOSED. */
+void gp__hub_fd_closing(int fd);
+
+/* From any OS thread: makes w->thread runnable (GP_WAKE_READY) through the hub. */
+void gp__hub_post(struct gp_remote_wake *w);
+
+#endif

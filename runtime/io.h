@@ -1,0 +1,27 @@
+/* Cooperative I/O on sockets, pipes, FIFOs and terminals. Each call first tries the
+ * operation without blocking and without touching the fd's flags (MSG_DONTWAIT for
+ * sockets, RWF_NOWAIT for read/write); when it would block, the green thread waits on the
+ * hub for readiness and tries again. What the program sees is what the blocking call would
+ * have returned: full writes, SO_RCVTIMEO/SO_SNDTIMEO expiry as EAGAIN, its own O_NONBLOCK
+ * honoured at once. Regular files and block devices are read and written directly.
+ *
+ * All functions return a count or 0, or a negative errno. */
+#ifndef GP_IO_H
+#define GP_IO_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt);
+ssize_t gp__io_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t gp__io_sendmsg(int fd, const struct msghdr *msg, int flags);
+int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len);
+/* accept4 with flags; plain accept when use_accept4 is false (same result, its own name
+ * for seccomp filters and tracers). */
+int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool use_accept4);
+int gp__io_close(int fd);
+
+#endif

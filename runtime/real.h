@@ -1,0 +1,67 @@
+/* The real libc functions behind every interposed name, resolved once with
+ * dlsym(RTLD_NEXT). The runtime calls libc only through this table (or through names the
+ * shim does not interpose), so that its own calls never re-enter the shim. */
+#ifndef GP_REAL_H
+#define GP_REAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#define GP_REAL_FUNCTIONS(X)                                                                  \
+    X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))  \
+    X(int, pthread_join, (pthread_t, void **))                                                \
+    X(int, pthread_tryjoin_np, (pthread_t, void **))                                          \
+    X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))               \
+    X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *))    \
+    X(int, pthread_detach, (pthread_t))                                                       \
+    X(void, pthread_exit, (void *))                                                           \
+    X(pthread_t, pthread_self, (void))                                                        \
+    X(int, pthread_equal, (pthread_t, pthread_t))                                             \
+    X(int, pthread_mutex_lock, (pthread_mutex_t *))                                           \
+    X(int, pthread_mutex_trylock, (pthread_mutex_t *))                                        \
+    X(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *))             \
+    X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *))  \
+    X(int, pthread_mutex_unlock, (pthread_mutex_t *))                                         \
+    X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))                          \
+    X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
+    X(int, pthread_cond_clockwait,                                                            \
+      (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))              \
+    X(int, pthread_cond_signal, (pthread_cond_t *))                                           \
+    X(int, pthread_cond_broadcast, (pthread_cond_t *))                                        \
+    X(unsigned, sleep, (unsigned))                                                            \
+    X(int, usleep, (useconds_t))                                                              \
+    X(int, nanosleep, (const struct timespec *, struct timespec *))                           \
+    X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))     \
+    X(ssize_t, read, (int, void *, size_t))                                                   \
+    X(ssize_t, write, (int, const void *, size_t))                                            \
+    X(ssize_t, readv, (int, const struct iovec *, int))                                       \
+    X(ssize_t, writev, (int, const struct iovec *, int))                                      \
+    X(ssize_t, recv, (int, void *, size_t, int))                                              \
+    X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))          \
+    X(ssize_t, recvmsg, (int, struct msghdr *, int))                                          \
+    X(ssize_t, send, (int, const void *, size_t, int))                                        \
+    X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))  \
+    X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                    \
+    X(int, connect, (int, const struct sockaddr *, socklen_t))                                \
+    X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
+    X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
+    X(int, close, (int))
+
+#define GP_REAL_FIELD(ret, name, args) ret(*name) args;
+struct gp_real {
+    GP_REAL_FUNCTIONS(GP_REAL_FIELD)
+};
+#undef GP_REAL_FIELD
+
+extern struct gp_real gp__real;
+
+/* Fills gp__real. Safe to call more than once and from any thread; returns false while a
+ * resolution is already under way on this thread (dlsym re-entered the shim through a
+ * program-supplied malloc), in which case the caller must not use the table. */
+bool gp__real_resolve(void);
+
+#endif

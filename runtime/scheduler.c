@@ -1,0 +1,291 @@
+/* See sched.h. The scheduler is single-threaded by construction: only the scheduler thread
+ * touches it, so nothing here takes a lock. Wake-ups from other OS threads arrive through
+ * the hub (gp__hub_post). */
+#include "scheduler.h"
+
+#include "clock.h"
+#include "config.h"
+#include "guard.h"
+#include "hub.h"
+#include "real.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Switches between two visits to the hub: after this many, a thread that yields or wakes
+ * another goes through the hub so that I/O is polled even when something is always
+ * runnable. */
+enum { SWITCHES_PER_POLL = 64 };
+
+__thread struct gp_thread *gp__current;
+size_t gp__sched_live;
+
+static struct {
+    struct gp_list run_queue;  /* GP_RUNNABLE threads, in the order they became runnable */
+    struct gp_thread *main;    /* the program's main thread, once adopted */
+    struct gp_thread *hub;     /* the hub's fiber, never on the run queue */
+    struct gp_thread *reap;    /* exited; its stack is released once we are off it */
+    uint64_t next_id;
+    unsigned switches_since_poll;
+} sched;
+
+static void finish_switch_in(void);
+
+static void switch_to(struct gp_thread *next)
+{
+    struct gp_thread *cur = gp__current;
+    cur->saved_errno = errno;
+    next->state = GP_RUNNING;
+    gp__current = next;
+    gp__fiber_switch(&cur->fiber, &next->fiber);
+    finish_switch_in();
+}
+
+/* Runs on the fiber that was just switched to, before it continues. */
+static void finish_switch_in(void)
+{
+    struct gp_thread *dead = sched.reap;
+    if (dead) {
+        sched.reap = NULL;
+        if (!dead->is_main)
+            gp__fiber_stack_release(&dead->fiber.stack);
+        if (dead->detached) {
+            dead->magic = 0;
+            free(dead);
+        }
+    }
+    errno = gp__current->saved_errno;
+}
+
+static struct gp_thread *pick_next(void)
+{
+    if (++sched.switches_since_poll >= SWITCHES_PER_POLL)
+        return sched.hub;
+    struct gp_list *n = gp__list_pop_front(&sched.run_queue);
+    return n ? GP_CONTAINER_OF(n, struct gp_thread, run_link) : sched.hub;
+}
+
+/* Leaves the running thread (already parked, queued or dead) for the next one. */
+static void schedule(void)
+{
+    struct gp_thread *next = pick_next();
+    if (next != gp__current)
+        switch_to(next);
+    else
+        next->state = GP_RUNNING;
+}
+
+bool gp__sched_runnable(void) { return !gp__list_empty(&sched.run_queue); }
+
+bool gp__sched_run_next(void)
+{
+    sched.switches_since_poll = 0;
+    struct gp_list *n = gp__list_pop_front(&sched.run_queue);
+    if (!n)
+        return false;
+    switch_to(GP_CONTAINER_OF(n, struct gp_thread, run_link));
+    return true;
+}
+
+enum gp_wake gp__sched_park(void)
+{
+    struct gp_thread *cur = gp__current;
+    assert(cur && !cur->is_hub);
+    cur->state = GP_PARKED;
+    schedule();
+    return cur->wake;
+}
+
+void gp__sched_unpark(struct gp_thread *t, enum gp_wake why)
+{
+    if (t->state != GP_PARKED)
+        return;
+    t->wake = why;
+    t->state = GP_RUNNABLE;
+    gp__list_push_back(&sched.run_queue, &t->run_link);
+}
+
+void gp__sched_yield(void)
+{
+    struct gp_thread *cur = gp__current;
+    if (!cur || cur->is_hub)
+        return;
+    cur->state = GP_RUNNABLE;
+    gp__list_push_back(&sched.run_queue, &cur->run_link);
+    schedule();
+}
+
+static struct gp_thread *new_thread(void)
+{
+    struct gp_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->magic = GP_THREAD_MAGIC;
+    t->id = ++sched.next_id;
+    /* Mutex owners are TIDs natively. Green ids sit above the kernel's largest pid
+     * (2^22), so that a mutex held by a real OS thread is never mistaken for ours. */
+    t->lock_id = (int)(0x40000000u + (uint32_t)t->id);
+    gp__list_init(&t->run_link);
+    return t;
+}
+
+static _Noreturn void thread_entry(struct gp_transfer tr)
+{
+    gp__fiber_started(tr);
+    finish_switch_in();
+    struct gp_thread *self = gp__current;
+    gp__sched_exit(self->start(self->arg));
+}
+
+static void hub_entry(struct gp_transfer tr)
+{
+    gp__fiber_started(tr);
+    finish_switch_in();
+    gp__hub_run();
+}
+
+/* Adopts the calling OS thread: its current flow becomes the main green thread and the
+ * hub gets a fiber of its own. Runs once, at the first spawn. */
+static int start_scheduler(void)
+{
+    gp__list_init(&sched.run_queue);
+    struct gp_thread *main = new_thread(), *hub = new_thread();
+    if (!main || !hub)
+        goto fail;
+    main->is_main = true;
+    main->lock_id = (int)gettid();
+    gp__fiber_adopt_current(&main->fiber);
+    main->state = GP_RUNNING;
+    hub->is_hub = true;
+    hub->state = GP_RUNNING;
+    if (gp__fiber_stack_alloc(&hub->fiber.stack, gp__config.stack_size, gp__config.guard_size))
+        goto fail;
+    gp__fiber_prepare(&hub->fiber, hub_entry);
+    int r = gp__hub_init();
+    if (r < 0) {
+        gp__fiber_stack_release(&hub->fiber.stack);
+        free(main);
+        free(hub);
+        return r;
+    }
+    gp__guard_install();
+    sched.main = main;
+    sched.hub = hub;
+    gp__sched_live = 1;
+    gp__current = main;
+    return 0;
+fail:
+    free(main);
+    free(hub);
+    return -ENOMEM;
+}
+
+int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
+                    void *(*start)(void *), void *arg)
+{
+    if (!gp__current) {
+        int r = start_scheduler();
+        if (r < 0)
+            return r;
+    }
+    assert(gp__sched_green());
+    struct gp_thread *t = new_thread();
+    if (!t)
+        return -EAGAIN;
+    int r;
+    if (o->stack_addr) {
+        gp__fiber_stack_adopt(&t->fiber.stack, o->stack_addr, o->stack_size);
+        r = 0;
+    } else {
+        r = gp__fiber_stack_alloc(&t->fiber.stack, o->stack_size ? o->stack_size : gp__config.stack_size,
+                                  o->guard_size);
+    }
+    if (r < 0) {
+        free(t);
+        return -EAGAIN;
+    }
+    gp__fiber_prepare(&t->fiber, thread_entry);
+    t->start = start;
+    t->arg = arg;
+    t->detached = o->detached;
+    t->state = GP_RUNNABLE;
+    gp__list_push_back(&sched.run_queue, &t->run_link);
+    gp__sched_live++;
+    *out = t;
+    return 0;
+}
+
+void gp__sched_exit(void *result)
+{
+    struct gp_thread *self = gp__current;
+    assert(self && !self->is_hub);
+    /* As with native threads, the last thread to finish ends the process with status 0
+     * (glibc's start_thread calls exit(0) when the thread count drops to zero). */
+    if (gp__sched_live == 1)
+        exit(0);
+    gp__sched_live--;
+    self->result = result;
+    self->state = GP_DEAD;
+    if (self->joiner)
+        gp__sched_unpark(self->joiner, GP_WAKE_READY);
+    sched.reap = self;
+    struct gp_thread *next = pick_next();
+    next->state = GP_RUNNING;
+    gp__current = next;
+    gp__fiber_switch_final(&self->fiber, &next->fiber);
+}
+
+struct gp_thread *gp__sched_lookup(const void *p)
+{
+    const struct gp_thread *t = p;
+    if (!p || ((uintptr_t)p & (_Alignof(struct gp_thread) - 1)))
+        return NULL;
+    return t->magic == GP_THREAD_MAGIC && !t->is_hub ? (struct gp_thread *)t : NULL;
+}
+
+struct gp_thread *gp__sched_main(void) { return sched.main; }
+
+static void free_joined(struct gp_thread *t)
+{
+    t->magic = 0;
+    if (!t->is_main)
+        free(t);
+}
+
+int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
+{
+    struct gp_thread *self = gp__current;
+    if (t == self || self->joiner == t)
+        return -EDEADLK;
+    if (t->detached || (t->joiner && t->joiner != self))
+        return -EINVAL;
+    while (t->state != GP_DEAD) {
+        if (deadline == 0)
+            return -EBUSY;
+        t->joiner = self;
+        enum gp_wake why = gp__hub_park_until(deadline);
+        if (why == GP_WAKE_TIMEOUT && t->state != GP_DEAD) {
+            t->joiner = NULL;
+            return -ETIMEDOUT;
+        }
+    }
+    if (result)
+        *result = t->result;
+    free_joined(t);
+    return 0;
+}
+
+int gp__sched_detach(struct gp_thread *t)
+{
+    if (t->detached || t->joiner)
+        return -EINVAL;
+    if (t->state == GP_DEAD) {
+        free_joined(t);
+        return 0;
+    }
+    t->detached = true;
+    return 0;
+}

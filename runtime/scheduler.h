@@ -1,0 +1,93 @@
+/* The scheduler: green threads, the run queue, spawn, exit, join, park and unpark.
+ *
+ * Every green thread runs on one OS thread, the one that first spawned (the "scheduler
+ * thread"); the program's main thread becomes the first green thread at that moment. The
+ * hub (hub.h) is a fiber too: the scheduler switches to it when nothing else can run. */
+#ifndef GP_SCHED_H
+#define GP_SCHED_H
+
+#include "fiber.h"
+#include "list.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
+
+/* Why a park ended. Kept in the green thread, never in errno. */
+enum gp_wake {
+    GP_WAKE_READY,     /* what it waited for happened */
+    GP_WAKE_TIMEOUT,   /* its deadline passed first */
+    GP_WAKE_CLOSED,    /* the fd it waited on was closed by another green thread */
+    GP_WAKE_INTERRUPT, /* a signal handler ran while it waited */
+};
+
+enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
+
+struct gp_thread {
+    uint32_t magic;          /* GP_THREAD_MAGIC while this struct is a green thread */
+    enum gp_state state;
+    struct gp_fiber fiber;   /* owned; the main thread's fiber is the OS thread's own stack */
+    struct gp_list run_link; /* on sched.run_queue while GP_RUNNABLE */
+    void *(*start)(void *);  /* the start routine and its argument */
+    void *arg;
+    void *result;            /* what start returned or pthread_exit was given */
+    int saved_errno;         /* errno while switched out */
+    enum gp_wake wake;       /* why the last park ended */
+    int lock_id;             /* written to pthread mutexes' __owner (the TID for main) */
+    uint64_t id;             /* 1 for main, then in spawn order; never reused */
+    bool detached;           /* nobody will join: freed at exit */
+    bool is_main;
+    bool is_hub;
+    struct gp_thread *joiner; /* the thread parked in join on this one, not owned */
+};
+
+/* Spawn-time choices, from pthread attributes or the explicit API. */
+struct gp_spawn_opts {
+    size_t stack_size; /* 0: the configured default */
+    size_t guard_size; /* bytes of guard below the stack */
+    void *stack_addr;  /* program-supplied stack (lowest address), or NULL */
+    bool detached;
+};
+
+/* The running green thread on the scheduler thread; NULL on every other OS thread and
+ * before the first spawn. */
+extern __thread struct gp_thread *gp__current;
+
+/* Green threads that have started and not yet exited. */
+extern size_t gp__sched_live;
+
+/* True when the caller is a green thread (not the hub, not a stranger OS thread). */
+static inline bool gp__sched_green(void)
+{
+    struct gp_thread *t = gp__current;
+    return t && !t->is_hub;
+}
+
+/* True when a blocking call of the caller may let another green thread run. When it is
+ * false the caller is alone (or not a green thread) and the plain libc call is right. */
+static inline bool gp__sched_others(void) { return gp__sched_green() && gp__sched_live > 1; }
+
+int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
+                    void *(*start)(void *), void *arg);
+_Noreturn void gp__sched_exit(void *result);
+/* Waits for t to exit, until deadline (gp__now_ns() clock; GP_NO_DEADLINE; or 0 for a
+ * try). Returns 0, -EDEADLK, -EINVAL, -EBUSY (try) or -ETIMEDOUT. */
+int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline);
+int gp__sched_detach(struct gp_thread *t);
+/* t if p points at a green thread that can still be joined or detached, else NULL. */
+struct gp_thread *gp__sched_lookup(const void *p);
+struct gp_thread *gp__sched_main(void);
+
+/* Park the caller until gp__sched_unpark; returns the reason it was given. The caller
+ * registers itself wherever the wake will come from before parking. */
+enum gp_wake gp__sched_park(void);
+/* Makes a parked thread runnable with the given reason; a no-op if it is not parked. */
+void gp__sched_unpark(struct gp_thread *t, enum gp_wake why);
+void gp__sched_yield(void);
+
+/* Used by the hub only: switch to the next runnable thread, if any. */
+bool gp__sched_run_next(void);
+bool gp__sched_runnable(void);
+
+#endif

@@ -1,0 +1,18 @@
+/* Closing an fd that other green threads wait on wakes them: their calls fail with EBADF,
+ * as a call on a closed fd does.
+ * Interposes: close. */
+#include "shim.h"
+
+#include "io.h"
+
+#include <unistd.h>
+
+GP_EXPORT int close(int fd)
+{
+    /* Not gp_cooperative(): the last remaining green thread may close an fd that an
+     * exited thread's waiters no longer use, but waiters can exist only while others do. */
+    if (!gp_cooperative())
+        return gp__real.close(fd);
+    int saved = errno;
+    return (int)gp_return(gp__io_close(fd), saved);
+}

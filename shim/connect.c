@@ -1,0 +1,16 @@
+/* Connecting without stalling other green threads; the socket's flags are as the program
+ * left them before and after.
+ * Interposes: connect. */
+#include "shim.h"
+
+#include "io.h"
+
+#include <sys/socket.h>
+
+GP_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    if (!gp_cooperative())
+        return gp__real.connect(fd, addr, len);
+    int saved = errno;
+    return (int)gp_return(gp__io_connect(fd, addr, len), saved);
+}

@@ -1,0 +1,70 @@
+/* Green condition variables.
+ * Interposes: pthread_cond_wait, pthread_cond_timedwait, pthread_cond_clockwait,
+ * pthread_cond_signal, pthread_cond_broadcast (the GLIBC_2.3.2 ABI; the GLIBC_2.2.5
+ * versions are glibc's compatibility shims for programs built before 2002 and are left
+ * alone).
+ *
+ * glibc's pthread_cond_wait relocks the mutex through its internal entry points, so the
+ * mutex and condition families must be interposed together: the green wait releases and
+ * retakes the mutex through the green mutex (runtime/sync.h). */
+#include "shim.h"
+
+#include "clock.h"
+#include "sync.h"
+
+#include <pthread.h>
+
+static bool green_cond(const pthread_cond_t *c) { return gp_green() && !gp__cond_shared(c); }
+
+static int wait_until(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                      const struct timespec *abstime)
+{
+    int saved = errno;
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return EINVAL;
+    if (!gp__timespec_valid(abstime))
+        return EINVAL;
+    int64_t deadline = gp__deadline_from_abs(clock, abstime);
+    return gp_return_error(gp__cond_wait(c, m, deadline > 0 ? deadline : 1), saved);
+}
+
+GP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    if (!green_cond(c))
+        return gp__real.pthread_cond_wait(c, m);
+    int saved = errno;
+    return gp_return_error(gp__cond_wait(c, m, GP_NO_DEADLINE), saved);
+}
+
+GP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                     const struct timespec *abstime)
+{
+    if (!green_cond(c))
+        return gp__real.pthread_cond_timedwait(c, m, abstime);
+    return wait_until(c, m, gp__cond_clock(c), abstime);
+}
+
+GP_EXPORT_VERSIONS(pthread_cond_clockwait, "GLIBC_2.34", "GLIBC_2.30")
+int gp_shim_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                                   const struct timespec *abstime)
+{
+    if (!green_cond(c))
+        return gp__real.pthread_cond_clockwait(c, m, clock, abstime);
+    return wait_until(c, m, clock, abstime);
+}
+
+GP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+    if (!green_cond(c))
+        return gp__real.pthread_cond_signal(c);
+    int saved = errno;
+    return gp_return_error(gp__cond_wake(c, false), saved);
+}
+
+GP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    if (!green_cond(c))
+        return gp__real.pthread_cond_broadcast(c);
+    int saved = errno;
+    return gp_return_error(gp__cond_wake(c, true), saved);
+}

@@ -1,0 +1,168 @@
+/* Green threads for the program's pthreads.
+ * Interposes: pthread_create, pthread_join, pthread_tryjoin_np, pthread_timedjoin_np,
+ * pthread_clockjoin_np, pthread_detach, pthread_exit, pthread_self, pthread_equal.
+ *
+ * A green thread's pthread_t is its struct gp_thread; the main thread keeps the pthread_t
+ * glibc gave it, so that glibc functions the shim does not interpose still work on it. */
+#include "shim.h"
+
+#include "clock.h"
+#include "config.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+static pthread_t handle_of(struct gp_thread *t)
+{
+    return t->is_main ? gp__real.pthread_self() : (pthread_t)t;
+}
+
+/* The green thread behind a pthread_t, or NULL when it is not one (a real thread's). */
+static struct gp_thread *thread_of(pthread_t h)
+{
+    struct gp_thread *main = gp__sched_main();
+    if (main && gp__sched_lookup(main) && h == gp__real.pthread_self())
+        return main;
+    return gp__sched_lookup((const void *)h);
+}
+
+/* Reads the attributes a program may set. The stack size counts only when the program
+ * chose one: glibc's default (the RLIMIT_STACK size) means "not set", and then
+ * GREENPATCH_STACK_SIZE applies. */
+static int spawn_opts(const pthread_attr_t *attr, struct gp_spawn_opts *o)
+{
+    *o = (struct gp_spawn_opts){.guard_size = gp__config.guard_size};
+    if (!attr)
+        return 0;
+    int state;
+    size_t size, guard;
+    void *addr;
+    pthread_attr_t defaults;
+    size_t default_size = 0;
+    if (pthread_getattr_default_np(&defaults) == 0) {
+        pthread_attr_getstacksize(&defaults, &default_size);
+        pthread_attr_destroy(&defaults);
+    }
+    if (pthread_attr_getdetachstate(attr, &state) == 0)
+        o->detached = state == PTHREAD_CREATE_DETACHED;
+    if (pthread_attr_getstacksize(attr, &size) == 0 && size != default_size)
+        o->stack_size = size;
+    if (pthread_attr_getguardsize(attr, &guard) == 0)
+        o->guard_size = guard;
+    /* glibc reports an unset stack address as one stack size below address zero
+     * (stackaddr - stacksize with stackaddr NULL): that is how "not set" looks. */
+    if (pthread_attr_getstack(attr, &addr, &size) == 0 && (uintptr_t)addr + size != 0) {
+        o->stack_addr = addr;
+        o->stack_size = size;
+        o->guard_size = 0; /* glibc ignores the guard size for a program-supplied stack */
+    }
+    return 0;
+}
+
+GP_EXPORT_VERSIONS(pthread_create, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                           void *(*start)(void *), void *arg)
+{
+    int saved = errno;
+    if (!gp__init() || gp__config.disabled || (gp__current == NULL && gp__sched_main()) ||
+        (gp__current && gp__current->is_hub))
+        return gp__real.pthread_create(thread, attr, start, arg);
+    struct gp_spawn_opts o;
+    int r = spawn_opts(attr, &o);
+    if (r)
+        return r;
+    struct gp_thread *t;
+    r = gp__sched_spawn(&t, &o, start, arg);
+    if (r == 0)
+        *thread = handle_of(t);
+    return gp_return_error(r, saved);
+}
+
+/* The green thread behind h, when the caller is a green thread and h is one. */
+static struct gp_thread *green_target(pthread_t h) { return gp_green() ? thread_of(h) : NULL; }
+
+GP_EXPORT_VERSIONS(pthread_join, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_join(pthread_t h, void **result)
+{
+    int saved = errno;
+    struct gp_thread *t = green_target(h);
+    if (!t)
+        return gp__real.pthread_join(h, result);
+    return gp_return_error(gp__sched_join(t, result, GP_NO_DEADLINE), saved);
+}
+
+GP_EXPORT_VERSIONS(pthread_tryjoin_np, "GLIBC_2.34", "GLIBC_2.3.3")
+int gp_shim_pthread_tryjoin_np(pthread_t h, void **result)
+{
+    int saved = errno;
+    struct gp_thread *t = green_target(h);
+    if (!t)
+        return gp__real.pthread_tryjoin_np(h, result);
+    return gp_return_error(gp__sched_join(t, result, 0), saved);
+}
+
+/* The timed joins: an invalid time is reported only when the join would have to wait. */
+static int timed_join(struct gp_thread *t, void **result, clockid_t clock,
+                      const struct timespec *abstime)
+{
+    int saved = errno;
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return EINVAL;
+    int r;
+    if (!abstime || !gp__timespec_valid(abstime)) {
+        r = gp__sched_join(t, result, 0);
+        if (r == -EBUSY)
+            r = -EINVAL;
+    } else {
+        int64_t deadline = gp__deadline_from_abs(clock, abstime);
+        r = gp__sched_join(t, result, deadline > 0 ? deadline : 1); /* 0 would mean "try" */
+    }
+    return gp_return_error(r, saved);
+}
+
+GP_EXPORT_VERSIONS(pthread_timedjoin_np, "GLIBC_2.34", "GLIBC_2.3.3")
+int gp_shim_pthread_timedjoin_np(pthread_t h, void **result, const struct timespec *abstime)
+{
+    struct gp_thread *t = green_target(h);
+    if (!t)
+        return gp__real.pthread_timedjoin_np(h, result, abstime);
+    return timed_join(t, result, CLOCK_REALTIME, abstime);
+}
+
+GP_EXPORT_VERSIONS(pthread_clockjoin_np, "GLIBC_2.34", "GLIBC_2.31")
+int gp_shim_pthread_clockjoin_np(pthread_t h, void **result, clockid_t clock,
+                                 const struct timespec *abstime)
+{
+    struct gp_thread *t = green_target(h);
+    if (!t)
+        return gp__real.pthread_clockjoin_np(h, result, clock, abstime);
+    return timed_join(t, result, clock, abstime);
+}
+
+GP_EXPORT_VERSIONS(pthread_detach, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_detach(pthread_t h)
+{
+    int saved = errno;
+    struct gp_thread *t = green_target(h);
+    if (!t)
+        return gp__real.pthread_detach(h);
+    return gp_return_error(gp__sched_detach(t), saved);
+}
+
+GP_EXPORT void pthread_exit(void *result)
+{
+    if (!gp_green()) {
+        gp__real.pthread_exit(result);
+        __builtin_unreachable();
+    }
+    gp__sched_exit(result);
+}
+
+GP_EXPORT pthread_t pthread_self(void)
+{
+    if (!gp_green())
+        return gp__real.pthread_self();
+    return handle_of(gp__current);
+}
+
+GP_EXPORT int pthread_equal(pthread_t a, pthread_t b) { return a == b; }

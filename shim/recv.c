@@ -1,0 +1,45 @@
+/* Receiving on sockets. recv and recvfrom are recvmsg with one buffer: the kernel treats
+ * them alike, addresses included (truncated to the caller's length, full length
+ * reported).
+ * Interposes: recv, recvfrom, recvmsg. */
+#include "shim.h"
+
+#include "io.h"
+
+#include <sys/socket.h>
+
+GP_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    if (!gp_cooperative())
+        return gp__real.recvmsg(fd, msg, flags);
+    int saved = errno;
+    return gp_return(gp__io_recvmsg(fd, msg, flags), saved);
+}
+
+GP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+                           socklen_t *addrlen)
+{
+    if (!gp_cooperative())
+        return gp__real.recvfrom(fd, buf, len, flags, addr, addrlen);
+    int saved = errno;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (addr && addrlen) {
+        msg.msg_name = addr;
+        msg.msg_namelen = *addrlen;
+    }
+    ssize_t r = gp__io_recvmsg(fd, &msg, flags);
+    if (r >= 0 && addr && addrlen)
+        *addrlen = msg.msg_namelen;
+    return gp_return(r, saved);
+}
+
+GP_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    if (!gp_cooperative())
+        return gp__real.recv(fd, buf, len, flags);
+    int saved = errno;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    return gp_return(gp__io_recvmsg(fd, &msg, flags), saved);
+}

@@ -1,0 +1,52 @@
+/* What every interposed function shares. Each one has the same three steps:
+ *
+ *   1. the gate: if the shim is not initialised, disabled, or the caller is not a green
+ *      thread that could let another run, call the real function and return;
+ *   2. one runtime call, which returns a value >= 0 or a negative errno;
+ *   3. gp_return(): the one place where errno is set.
+ *
+ * errno is saved at the gate and restored on success, so that a call that succeeds leaves
+ * errno as the program left it, however many failed attempts the runtime made inside. */
+#ifndef GP_SHIM_H
+#define GP_SHIM_H
+
+#include "init.h"
+#include "real.h"
+#include "scheduler.h"
+
+#include <errno.h>
+
+#define GP_EXPORT __attribute__((visibility("default")))
+
+/* Exports a function under a name with two symbol versions: the default one that programs
+ * linked today bind to, and the one that programs linked against older glibc bind to (the
+ * pthread functions moved from libpthread to libc in glibc 2.34 and got new versions). An
+ * interposer without the version a program asks for is never called. */
+#define GP_EXPORT_VERSIONS(name, current, older)                                              \
+    __attribute__((visibility("default"), symver(#name "@@" current), symver(#name "@" older)))
+
+static inline long gp_return(long r, int saved_errno)
+{
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    errno = saved_errno;
+    return r;
+}
+
+/* For the pthread functions, which return an error number and never set errno. */
+static inline int gp_return_error(int r, int saved_errno)
+{
+    errno = saved_errno;
+    return -r;
+}
+
+/* The gate for calls that can block: true when the call should go through the runtime. */
+static inline bool gp_cooperative(void) { return gp__init() && gp__sched_others(); }
+
+/* The gate for calls whose state must stay consistent once green threads exist (mutexes,
+ * condition variables, joins): true whenever the caller is a green thread. */
+static inline bool gp_green(void) { return gp__init() && gp__sched_green(); }
+
+#endif

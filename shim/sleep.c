@@ -1,0 +1,94 @@
+/* Sleeping lets the other green threads run.
+ * Interposes: sleep, usleep, nanosleep, clock_nanosleep. */
+#include "shim.h"
+
+#include "clock.h"
+#include "hub.h"
+
+#include <time.h>
+#include <unistd.h>
+
+/* Sleeps until deadline. Returns 0, or -EINTR with *remaining_ns set when a signal
+ * handler interrupted the sleep. */
+static int sleep_until(int64_t deadline, int64_t *remaining_ns)
+{
+    for (;;) {
+        enum gp_wake why = gp__hub_park_until(deadline);
+        if (why == GP_WAKE_TIMEOUT)
+            return 0;
+        if (why == GP_WAKE_INTERRUPT) {
+            int64_t left = deadline - gp__now_ns();
+            *remaining_ns = left > 0 ? left : 0;
+            return -EINTR;
+        }
+    }
+}
+
+static void set_timespec(struct timespec *ts, int64_t ns)
+{
+    ts->tv_sec = ns / 1000000000;
+    ts->tv_nsec = ns % 1000000000;
+}
+
+/* The clocks whose time passes on its own; CPU-time clocks are left to the kernel. */
+static bool wall_clock(clockid_t clock)
+{
+    return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC || clock == CLOCK_BOOTTIME ||
+           clock == CLOCK_TAI;
+}
+
+/* clock_nanosleep's contract: returns an error number, never sets errno. */
+static int green_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                                 struct timespec *rem)
+{
+    if (!gp__timespec_valid(req) || req->tv_sec < 0)
+        return EINVAL;
+    int64_t deadline = (flags & TIMER_ABSTIME) ? gp__deadline_from_abs(clock, req)
+                                               : gp__deadline_after(gp__timespec_ns(req));
+    int64_t left;
+    if (sleep_until(deadline, &left) == 0)
+        return 0;
+    if (rem && !(flags & TIMER_ABSTIME))
+        set_timespec(rem, left);
+    return EINTR;
+}
+
+GP_EXPORT_VERSIONS(clock_nanosleep, "GLIBC_2.17", "GLIBC_2.2.5")
+int gp_shim_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                            struct timespec *rem)
+{
+    if (!gp_cooperative() || !wall_clock(clock))
+        return gp__real.clock_nanosleep(clock, flags, req, rem);
+    int saved = errno;
+    return gp_return_error(-green_clock_nanosleep(clock, flags, req, rem), saved);
+}
+
+GP_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (!gp_cooperative())
+        return gp__real.nanosleep(req, rem);
+    int saved = errno;
+    return (int)gp_return(-green_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem), saved);
+}
+
+GP_EXPORT int usleep(useconds_t usec)
+{
+    if (!gp_cooperative())
+        return gp__real.usleep(usec);
+    struct timespec req = {.tv_sec = usec / 1000000, .tv_nsec = (long)(usec % 1000000) * 1000};
+    int saved = errno;
+    return (int)gp_return(-green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL), saved);
+}
+
+GP_EXPORT unsigned sleep(unsigned seconds)
+{
+    if (!gp_cooperative())
+        return gp__real.sleep(seconds);
+    struct timespec req = {.tv_sec = seconds}, rem = {0};
+    int saved = errno;
+    if (green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem) == 0)
+        rem.tv_sec = rem.tv_nsec = 0;
+    errno = saved;
+    /* glibc rounds the unslept time to the nearest second. */
+    return (unsigned)rem.tv_sec + (rem.tv_nsec >= 500000000L);
+}

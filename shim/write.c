@@ -1,0 +1,26 @@
+/* Writing to sockets, pipes, FIFOs and terminals without stalling other green threads. A
+ * blocking write returns when everything is written, as natively.
+ * Interposes: write, writev. */
+#include "shim.h"
+
+#include "io.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+GP_EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+    if (!gp_cooperative())
+        return gp__real.write(fd, buf, count);
+    int saved = errno;
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = count};
+    return gp_return(gp__io_writev(fd, &iov, 1), saved);
+}
+
+GP_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (!gp_cooperative())
+        return gp__real.writev(fd, iov, iovcnt);
+    int saved = errno;
+    return gp_return(gp__io_writev(fd, iov, iovcnt), saved);
+}

@@ -1,0 +1,257 @@
+/* See harness.h. Plain POSIX process handling; no Criterion calls except to report a
+ * harness failure, so that every test file can use it. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *env_or_die(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        cr_fatal("%s is not set: run the tests through `make test`", name);
+    return v;
+}
+
+static const char *joined_path(const char *dir_var, const char *name)
+{
+    static __thread char buf[4][4096];
+    static __thread int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s", env_or_die(dir_var), name);
+    return b;
+}
+
+const char *prog_path(const char *name) { return joined_path("GP_PROGS", name); }
+const char *example_path(const char *name) { return joined_path("GP_EXAMPLES", name); }
+
+bool sanitized_build(void)
+{
+    const char *v = getenv("GP_SANITIZED");
+    return v && strcmp(v, "1") == 0;
+}
+
+/* Builds the child's environment: ours, minus any LD_PRELOAD, plus the shim in RUN_SHIM
+ * mode, plus the caller's extra variables (which win). */
+static char **child_env(const struct run_opts *o)
+{
+    size_t n = 0, extra = 0;
+    while (environ[n])
+        n++;
+    while (o->env && o->env[extra])
+        extra++;
+    char **env = calloc(n + extra + 2, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+            env[k++] = environ[i];
+    if (o->mode == RUN_SHIM) {
+        static __thread char preload[4200];
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s", env_or_die("GP_PRELOAD"));
+        env[k++] = preload;
+    }
+    for (size_t i = 0; i < extra; i++)
+        env[k++] = (char *)o->env[i];
+    env[k] = NULL;
+    return env;
+}
+
+static char **child_argv(const char *path, const char *const *args)
+{
+    size_t n = 0;
+    while (args && args[n])
+        n++;
+    char **argv = calloc(n + 2, sizeof *argv);
+    argv[0] = (char *)path;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    return argv;
+}
+
+static pid_t spawn(const struct run_opts *o, const char *path, const char *const *args,
+                   int *in_fd, int *out_fd, int *err_fd)
+{
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+        cr_fatal("pipe: %s", strerror(errno));
+    char **env = child_env(o);
+    char **argv = child_argv(path, args);
+    pid_t pid = fork();
+    if (pid < 0)
+        cr_fatal("fork: %s", strerror(errno));
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err_fd ? err[1] : 2, 2);
+        execve(path, argv, env);
+        dprintf(2, "exec %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    free(env);
+    free(argv);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    *in_fd = in[1];
+    *out_fd = out[0];
+    if (err_fd)
+        *err_fd = err[0];
+    else
+        close(err[0]);
+    return pid;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *buf = realloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int decode_status(int status, struct run_result *r)
+{
+    if (WIFEXITED(status)) {
+        if (r) {
+            r->exit_code = WEXITSTATUS(status);
+            r->term_signal = 0;
+        }
+        return WEXITSTATUS(status);
+    }
+    if (r) {
+        r->exit_code = -1;
+        r->term_signal = WTERMSIG(status);
+    }
+    return -1 - WTERMSIG(status);
+}
+
+void run_program(struct run_result *r, const struct run_opts *o, const char *path,
+                 const char *const *args)
+{
+    memset(r, 0, sizeof *r);
+    int in, out, err;
+    pid_t pid = spawn(o, path, args, &in, &out, &err);
+    signal(SIGPIPE, SIG_IGN);
+    if (o->input) {
+        /* Small inputs only: the pipe buffer holds them before the child reads. */
+        size_t len = strlen(o->input), off = 0;
+        while (off < len) {
+            ssize_t w = write(in, o->input + off, len - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+    }
+    close(in);
+    size_t out_cap = 0, err_cap = 0;
+    append(&r->out, &r->out_len, &out_cap, "", 0);
+    append(&r->err, &r->err_len, &err_cap, "", 0);
+    double deadline = now_s() + (o->timeout_s ? o->timeout_s : 120);
+    struct pollfd p[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        double left = deadline - now_s();
+        if (left <= 0) {
+            r->timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            cr_fatal("poll: %s", strerror(errno));
+        for (int i = 0; i < 2; i++) {
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            char buf[65536];
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(p[i].fd);
+                p[i].fd = -1;
+                open_fds--;
+            } else if (i == 0) {
+                append(&r->out, &r->out_len, &out_cap, buf, (size_t)n);
+            } else {
+                append(&r->err, &r->err_len, &err_cap, buf, (size_t)n);
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (p[i].fd >= 0)
+            close(p[i].fd);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    decode_status(status, r);
+}
+
+void run_result_free(struct run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+pid_t start_program(const struct run_opts *o, const char *path, const char *const *args,
+                    int *out_fd)
+{
+    int in;
+    pid_t pid = spawn(o, path, args, &in, out_fd, NULL);
+    close(in);
+    return pid;
+}
+
+int finish_program(pid_t pid, int timeout_s)
+{
+    double deadline = now_s() + timeout_s;
+    int status;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            return decode_status(status, NULL);
+        if (w < 0 && errno != EINTR)
+            cr_fatal("waitpid: %s", strerror(errno));
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1 - SIGKILL;
+        }
+        usleep(10000);
+    }
+}
+
+int os_thread_count(pid_t pid)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
