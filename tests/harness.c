@@ -21,7 +21,7 @@ static const char *env_or_die(const char *name)
 {
     const char *v = getenv(name);
     if (!v || !*v)
-        cr_fatal("%s is not set: run the tests through `make test`", name);
+        cr_assert_fail("%s is not set: run the tests through `make test`", name);
     return v;
 }
 
@@ -85,12 +85,12 @@ static pid_t spawn(const struct run_opts *o, const char *path, const char *const
 {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-        cr_fatal("pipe: %s", strerror(errno));
+        cr_assert_fail("pipe: %s", strerror(errno));
     char **env = child_env(o);
     char **argv = child_argv(path, args);
     pid_t pid = fork();
     if (pid < 0)
-        cr_fatal("fork: %s", strerror(errno));
+        cr_assert_fail("fork: %s", strerror(errno));
     if (pid == 0) {
         dup2(in[0], 0);
         dup2(out[1], 1);
@@ -179,7 +179,7 @@ void run_program(struct run_result *r, const struct run_opts *o, const char *pat
             break;
         }
         if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-            cr_fatal("poll: %s", strerror(errno));
+            cr_assert_fail("poll: %s", strerror(errno));
         for (int i = 0; i < 2; i++) {
             if (p[i].fd < 0 || !p[i].revents)
                 continue;
@@ -230,7 +230,7 @@ int finish_program(pid_t pid, int timeout_s)
         if (w == pid)
             return decode_status(status, NULL);
         if (w < 0 && errno != EINTR)
-            cr_fatal("waitpid: %s", strerror(errno));
+            cr_assert_fail("waitpid: %s", strerror(errno));
         if (now_s() > deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
