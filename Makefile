@@ -54,7 +54,7 @@ progs: $(PROGS)
 examples: $(EXAMPLES)
 tests: $(TESTS)
 
-$(BUILD)/tests/progs/%: tests/progs/%.c | $(LIB)
+$(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
 

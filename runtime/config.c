@@ -45,7 +45,7 @@ static _Noreturn void bad_setting(const char *name, const char *value, const cha
     char line[512];
     int n = snprintf(line, sizeof line, "greenpatch: %s=\"%s\" is not valid: %s\n", name, value,
                      expected);
-    (void)!write(2, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    (void)!gp__real.write(2, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     _exit(2);
 }
 

@@ -10,7 +10,14 @@ bool gp__init_slow(void)
 {
     if (!gp__real_resolve())
         return false;
+    /* Reading the settings calls into libc, which may come back through the shim: the
+     * table is ready by then, and that call needs nothing more. */
+    static __thread bool loading;
+    if (loading)
+        return true;
+    loading = true;
     gp__config_load();
+    loading = false;
     __atomic_store_n(&gp__ready, true, __ATOMIC_RELEASE);
     return true;
 }
