@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,6 +148,16 @@ static void hub_entry(struct gp_transfer tr)
     gp__hub_run();
 }
 
+/* A child of fork has only the thread that forked, as natively: the others must never run
+ * there, and with one green thread every call goes straight to libc. (The child still
+ * shares the parent's event loop; a child that starts threads of its own is not supported
+ * yet.) */
+static void forget_other_threads(void)
+{
+    gp__list_init(&sched.run_queue);
+    gp__sched_live = 1;
+}
+
 /* Adopts the calling OS thread: its current flow becomes the main green thread and the
  * hub gets a fiber of its own. Runs once, at the first spawn. */
 static int start_scheduler(void)
@@ -172,6 +183,7 @@ static int start_scheduler(void)
         return r;
     }
     gp__guard_install();
+    pthread_atfork(NULL, NULL, forget_other_threads);
     sched.main = main;
     sched.hub = hub;
     gp__sched_live = 1;

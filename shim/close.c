@@ -9,8 +9,7 @@
 
 GP_EXPORT int close(int fd)
 {
-    /* Not gp_cooperative(): the last remaining green thread may close an fd that an
-     * exited thread's waiters no longer use, but waiters can exist only while others do. */
+    /* Only another green thread can be waiting on fd, so alone the plain close is right. */
     if (!gp_cooperative())
         return gp__real.close(fd);
     int saved = errno;
