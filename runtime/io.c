@@ -23,7 +23,12 @@ struct io_wait {
     int64_t deadline;  /* from the socket timeout, for the whole call */
 };
 
-enum { RETRY = 0, CALL_PLAIN = 1 }; /* what wait_ready tells its caller, besides an error */
+/* What wait_ready tells its caller, besides an error. */
+enum {
+    RETRY = 0,      /* the fd is ready: try the non-blocking attempt again */
+    CALL_PLAIN = 1, /* make the plain libc call: it will not wait, or waiting means nothing */
+    CALL_READY = 2, /* the file has no non-blocking attempt, and poll says it is ready */
+};
 
 static int poll_now(int fd, int events)
 {
@@ -44,8 +49,9 @@ static int64_t socket_deadline(int fd, int opt)
 /* Called when an attempt would have blocked (attempt is -EAGAIN, or -EOPNOTSUPP when the
  * file cannot do a non-blocking attempt). Waits until the fd is ready and says RETRY; says
  * CALL_PLAIN when the plain libc call is the right thing (the program made the fd
- * non-blocking itself, or waiting for readiness means nothing for it); or returns the
- * error the call ends with. */
+ * non-blocking itself, or waiting for readiness means nothing for it), CALL_READY when the
+ * file cannot be tried without blocking (FIFOs opened by path, terminals) but poll says it
+ * is ready; or returns the error the call ends with. */
 static int wait_ready(struct io_wait *w, ssize_t attempt)
 {
     if (!w->checked) {
@@ -63,7 +69,7 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
         w->deadline = socket_deadline(w->fd, w->timeout_opt);
     }
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
-        return CALL_PLAIN;
+        return CALL_READY;
     switch (gp__hub_wait_fd(w->fd, w->events, w->deadline)) {
     case GP_WAKE_CLOSED:
         return -EBADF;
@@ -121,6 +127,19 @@ static void cursor_advance(struct iov_cursor *c, size_t n)
 
 static void cursor_free(struct iov_cursor *c) { free(c->owned); }
 
+/* Copies the front of c, at most max bytes, into out (room for n entries). */
+static int cursor_front(const struct iov_cursor *c, size_t max, struct iovec *out, int n)
+{
+    int k = 0;
+    for (; k < n && k < c->count && max > 0; k++) {
+        out[k] = c->iov[k];
+        if (out[k].iov_len > max)
+            out[k].iov_len = max;
+        max -= out[k].iov_len;
+    }
+    return k;
+}
+
 static size_t iov_total(const struct iovec *iov, int count)
 {
     size_t total = 0;
@@ -137,7 +156,7 @@ ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
         if (!would_block(r))
             return r;
         int next = wait_ready(&w, r);
-        if (next == CALL_PLAIN)
+        if (next == CALL_PLAIN || next == CALL_READY) /* a read of a ready fd does not wait */
             return neg_errno(gp__real.readv(fd, iov, iovcnt));
         if (next < 0)
             return next;
@@ -173,6 +192,24 @@ ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
             break;
         }
         int next = wait_ready(&w, r);
+        if (next == CALL_READY) {
+            /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: a write of no
+             * more does not wait (and one of no more is atomic, as the program expects). */
+            struct iovec front[8];
+            int n = cursor_front(&cur, PIPE_BUF, front, 8);
+            r = neg_errno(gp__real.writev(fd, front, n));
+            if (r < 0) {
+                result = finish_write(done, r);
+                break;
+            }
+            done += (size_t)r;
+            if (done >= total) {
+                result = (ssize_t)done;
+                break;
+            }
+            cursor_advance(&cur, (size_t)r);
+            continue;
+        }
         if (next == CALL_PLAIN) {
             r = neg_errno(gp__real.writev(fd, cur.iov, cur.count));
             result = r >= 0 ? (ssize_t)(done + (size_t)r) : finish_write(done, r);

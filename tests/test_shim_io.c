@@ -105,7 +105,9 @@ Test(shim_io, pipes_between_threads)
     check_same_under_shim("io_pipe_pingpong", NULL, NULL);
 }
 
-Test(shim_io, fifo_opened_by_two_threads)
+/* main opens both ends without waiting (open() of a FIFO is not cooperative yet); the
+ * threads then wait on each other in blocking read and write. */
+Test(shim_io, fifo_between_threads)
 {
     check_same_under_shim("io_fifo", NULL, NULL);
 }
@@ -142,8 +144,10 @@ Test(shim_io, o_nonblock_belongs_to_the_program)
 }
 
 /* fgets and fflush reach the socket through glibc's internal read and write, which the shim
- * cannot interpose: this is the "calls glibc makes internally" edge of design.md. */
-Test(shim_io, stdio_streams_on_a_socket)
+ * cannot interpose (the "calls glibc makes internally" edge of design.md). What must work
+ * already: stdio on a socket the shim has waited on before, with the data already there,
+ * because the shim left the fds blocking. A fgets that must wait belongs to a later issue. */
+Test(shim_io, stdio_streams_on_a_socket_after_cooperative_io)
 {
     check_same_under_shim("io_stdio_socket", NULL, NULL);
 }
