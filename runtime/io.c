@@ -175,53 +175,36 @@ ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
     int r0 = cursor_init(&cur, iov, iovcnt);
     if (r0 < 0)
         return r0;
-    ssize_t result;
     for (;;) {
+        bool last = false; /* the plain call writes all it will write */
         ssize_t r = neg_errno(pwritev2(fd, cur.iov, cur.count, -1, RWF_NOWAIT));
-        if (r >= 0) {
-            done += (size_t)r;
-            if (done >= total) {
-                result = (ssize_t)done;
-                break;
+        if (would_block(r)) {
+            int next = wait_ready(&w, r);
+            if (next == RETRY)
+                continue;
+            if (next == CALL_READY) {
+                /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: a write of
+                 * no more does not wait (and is atomic, as the program expects). */
+                struct iovec front[8];
+                r = neg_errno(gp__real.writev(fd, front, cursor_front(&cur, PIPE_BUF, front, 8)));
+            } else if (next == CALL_PLAIN) {
+                r = neg_errno(gp__real.writev(fd, cur.iov, cur.count));
+                last = true;
+            } else {
+                r = next;
             }
-            cursor_advance(&cur, (size_t)r);
-            continue;
         }
-        if (!would_block(r)) {
-            result = finish_write(done, r);
-            break;
+        if (r < 0) {
+            cursor_free(&cur);
+            return finish_write(done, r);
         }
-        int next = wait_ready(&w, r);
-        if (next == CALL_READY) {
-            /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: a write of no
-             * more does not wait (and one of no more is atomic, as the program expects). */
-            struct iovec front[8];
-            int n = cursor_front(&cur, PIPE_BUF, front, 8);
-            r = neg_errno(gp__real.writev(fd, front, n));
-            if (r < 0) {
-                result = finish_write(done, r);
-                break;
-            }
-            done += (size_t)r;
-            if (done >= total) {
-                result = (ssize_t)done;
-                break;
-            }
-            cursor_advance(&cur, (size_t)r);
-            continue;
+        done += (size_t)r;
+        if (done >= total || last) {
+            cursor_free(&cur);
+            return (ssize_t)done;
         }
-        if (next == CALL_PLAIN) {
-            r = neg_errno(gp__real.writev(fd, cur.iov, cur.count));
-            result = r >= 0 ? (ssize_t)(done + (size_t)r) : finish_write(done, r);
-            break;
-        }
-        if (next < 0) {
-            result = finish_write(done, next);
-            break;
-        }
+        cursor_advance(&cur, (size_t)r);
     }
-    cursor_free(&cur);
-    return result;
 }
 
 ssize_t gp__io_recvmsg(int fd, struct msghdr *msg, int flags)
