@@ -40,7 +40,8 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
             ;
         return 0;
     }
-    gp__hub_park_until(gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec));
+    gp__hub_park_until(gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec),
+                       GP_INTR_NEVER);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "guard.h"
 
 #include "config.h"
+#include "real.h"
 #include "scheduler.h"
 
 #include <dlfcn.h>
@@ -26,7 +27,7 @@ static void chain(int sig, siginfo_t *info, void *uctx)
         previous.sa_handler(sig);
     } else {
         struct sigaction dfl = {.sa_handler = SIG_DFL};
-        sigaction(SIGSEGV, &dfl, NULL);
+        gp__real.sigaction(SIGSEGV, &dfl, NULL);
     }
 }
 
@@ -57,7 +58,7 @@ static void on_segv(int sig, siginfo_t *info, void *uctx)
     if (t && gp__fiber_stack_guard_hit(&t->fiber.stack, info->si_addr)) {
         report_overflow(t);
         struct sigaction dfl = {.sa_handler = SIG_DFL};
-        sigaction(SIGSEGV, &dfl, NULL);
+        gp__real.sigaction(SIGSEGV, &dfl, NULL);
         return;
     }
     chain(sig, info, uctx);
@@ -75,5 +76,5 @@ void gp__guard_install(void)
     }
     struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_ONSTACK};
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &previous);
+    gp__real.sigaction(SIGSEGV, &sa, &previous);
 }

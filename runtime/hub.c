@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "list.h"
 #include "real.h"
+#include "signals.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -123,7 +124,10 @@ int gp__hub_init(void)
 void gp__hub_run(void)
 {
     for (;;) {
-        ev.run(hub.loop, gp__sched_runnable() ? EVRUN_NOWAIT : EVRUN_ONCE);
+        gp__signal_dispatch();
+        bool wait = !gp__sched_runnable() && !gp__signal_pending();
+        ev.run(hub.loop, wait ? EVRUN_ONCE : EVRUN_NOWAIT);
+        gp__signal_dispatch();
         gp__sched_run_next();
     }
 }
@@ -134,7 +138,7 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     gp__sched_unpark(GP_CONTAINER_OF(w, struct timed_park, timer)->thread, GP_WAKE_TIMEOUT);
 }
 
-enum gp_wake gp__hub_park_until(int64_t deadline)
+static enum gp_wake park_until(int64_t deadline)
 {
     if (deadline == GP_NO_DEADLINE)
         return gp__sched_park();
@@ -153,6 +157,16 @@ enum gp_wake gp__hub_park_until(int64_t deadline)
         if (why != GP_WAKE_TIMEOUT)
             return why;
     }
+}
+
+enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
+{
+    if (intr == GP_INTR_NEVER)
+        return park_until(deadline);
+    gp__signal_enter_wait(gp__current, intr);
+    enum gp_wake why = park_until(deadline);
+    gp__signal_leave_wait(gp__current);
+    return why;
 }
 
 static int track_fd(struct fd_waiter *w, int fd)
@@ -194,7 +208,7 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
     gp__sched_unpark(GP_CONTAINER_OF(w, struct fd_waiter, io)->thread, GP_WAKE_READY);
 }
 
-enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline)
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
 {
     struct fd_waiter w = {.thread = gp__current};
     ev_io_init(&w.io, on_fd_ready, fd, events);
@@ -204,7 +218,7 @@ enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline)
         w.prev = w.next = NULL;
     }
     ev.io_start(hub.loop, &w.io);
-    enum gp_wake why = gp__hub_park_until(deadline);
+    enum gp_wake why = gp__hub_park_until(deadline, intr);
     if (why != GP_WAKE_CLOSED) {
         ev.io_stop(hub.loop, &w.io);
         if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
@@ -233,4 +247,11 @@ void gp__hub_post(struct gp_remote_wake *w)
     while (!__atomic_compare_exchange_n(&hub.posted, &head, w, true, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
     ev.async_send(hub.loop, &hub.async);
+}
+
+void gp__hub_wake_from_signal(void)
+{
+    /* ev_async_send is async-signal-safe (libev's documentation says so). */
+    if (hub.loop)
+        ev.async_send(hub.loop, &hub.async);
 }

@@ -22,16 +22,19 @@ int gp__hub_init(void);
 /* The hub fiber's body. */
 _Noreturn void gp__hub_run(void);
 
-/* Parks the calling green thread until it is unparked or deadline passes (GP_NO_DEADLINE:
- * no deadline). Returns GP_WAKE_TIMEOUT only once the deadline has really passed. */
-enum gp_wake gp__hub_park_until(int64_t deadline);
-/* Parks until fd is ready for events (GP_HUB_READ/GP_HUB_WRITE), the deadline passes, or
- * another green thread closes fd (GP_WAKE_CLOSED). */
-enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline);
+/* Parks the calling green thread until it is unparked, deadline passes (GP_NO_DEADLINE:
+ * no deadline) or, as intr says, a signal handler runs (GP_WAKE_INTERRUPT). Returns
+ * GP_WAKE_TIMEOUT only once the deadline has really passed. */
+enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr);
+/* Parks until fd is ready for events (GP_HUB_READ/GP_HUB_WRITE), the deadline passes,
+ * another green thread closes fd (GP_WAKE_CLOSED), or as intr says, a signal handler runs. */
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr);
 /* Called before fd is closed: every green thread waiting on it wakes with GP_WAKE_CLOSED. */
 void gp__hub_fd_closing(int fd);
 
 /* From any OS thread: makes w->thread runnable (GP_WAKE_READY) through the hub. */
 void gp__hub_post(struct gp_remote_wake *w);
+/* From a signal handler: makes the hub look at what the handler noted (signals.h). */
+void gp__hub_wake_from_signal(void);
 
 #endif

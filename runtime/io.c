@@ -37,6 +37,12 @@ static int poll_now(int fd, int events)
     return poll(&p, 1, 0);
 }
 
+/* signal(7): a socket call with a timeout set is never restarted after a handler. */
+static enum gp_interrupt interrupt_rule(int64_t deadline)
+{
+    return deadline == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;
+}
+
 static int64_t socket_deadline(int fd, int opt)
 {
     struct timeval tv;
@@ -70,11 +76,13 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
     }
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
         return CALL_READY;
-    switch (gp__hub_wait_fd(w->fd, w->events, w->deadline)) {
+    switch (gp__hub_wait_fd(w->fd, w->events, w->deadline, interrupt_rule(w->deadline))) {
     case GP_WAKE_CLOSED:
         return -EBADF;
     case GP_WAKE_TIMEOUT:
         return -EAGAIN;
+    case GP_WAKE_INTERRUPT:
+        return -EINTR;
     default:
         return RETRY;
     }
@@ -328,11 +336,15 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
     fcntl(fd, F_SETFL, flags);
     if (r == -EAGAIN) /* a full unix-socket backlog: nothing to poll for */
         return (int)neg_errno(gp__real.connect(fd, addr, len));
-    if (r != -EINPROGRESS)
+    /* EALREADY: an earlier connect was interrupted; a blocking one waits for it too. */
+    if (r != -EINPROGRESS && r != -EALREADY)
         return r;
-    switch (gp__hub_wait_fd(fd, GP_HUB_WRITE, socket_deadline(fd, SO_SNDTIMEO))) {
+    int64_t deadline = socket_deadline(fd, SO_SNDTIMEO);
+    switch (gp__hub_wait_fd(fd, GP_HUB_WRITE, deadline, interrupt_rule(deadline))) {
     case GP_WAKE_CLOSED:
         return -EBADF;
+    case GP_WAKE_INTERRUPT:
+        return -EINTR; /* the connection goes on in the background, as natively */
     case GP_WAKE_TIMEOUT:
         return -EINPROGRESS; /* what Linux returns when SO_SNDTIMEO ends a connect */
     default:

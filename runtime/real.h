@@ -5,6 +5,7 @@
 #define GP_REAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -49,7 +50,8 @@
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
-    X(int, close, (int))
+    X(int, close, (int))                                                                      \
+    X(int, sigaction, (int, const struct sigaction *, struct sigaction *))
 
 #define GP_REAL_FIELD(ret, name, args) ret(*name) args;
 struct gp_real {

@@ -130,6 +130,7 @@ static struct gp_thread *new_thread(void)
      * (2^22), so that a mutex held by a real OS thread is never mistaken for ours. */
     t->lock_id = (int)(0x40000000u + (uint32_t)t->id);
     gp__list_init(&t->run_link);
+    gp__list_init(&t->intr_link);
     return t;
 }
 
@@ -278,7 +279,7 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
         if (deadline == 0)
             return -EBUSY;
         t->joiner = self;
-        enum gp_wake why = gp__hub_park_until(deadline);
+        enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
         if (why == GP_WAKE_TIMEOUT && t->state != GP_DEAD) {
             t->joiner = NULL;
             return -ETIMEDOUT;

@@ -24,6 +24,11 @@ enum gp_wake {
 
 enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
 
+/* Whether a signal handler ends a wait (signal(7): sleeps and socket calls with a timeout
+ * always fail with EINTR; other blocking I/O restarts under SA_RESTART; mutexes, condition
+ * variables and joins never fail with EINTR). */
+enum gp_interrupt { GP_INTR_NEVER, GP_INTR_ALWAYS, GP_INTR_UNLESS_RESTART };
+
 struct gp_thread {
     uint32_t magic;          /* GP_THREAD_MAGIC while this struct is a green thread */
     enum gp_state state;
@@ -40,6 +45,8 @@ struct gp_thread {
     bool is_main;
     bool is_hub;
     struct gp_thread *joiner; /* the thread parked in join on this one, not owned */
+    enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
+    struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

@@ -51,7 +51,7 @@ static int lock_special(pthread_mutex_t *m, int64_t deadline)
         if (now >= deadline)
             return -ETIMEDOUT;
         int64_t until = deadline - now > STRANGER_POLL_NS ? now + STRANGER_POLL_NS : deadline;
-        gp__hub_park_until(until);
+        gp__hub_park_until(until, GP_INTR_NEVER);
     }
 }
 

@@ -31,7 +31,7 @@ enum gp_wake gp__waitq_wait(const void *key, int64_t deadline)
 {
     struct waiter w = {.key = key, .thread = gp__current};
     gp__list_push_back(bucket_of(key), &w.link);
-    enum gp_wake why = gp__hub_park_until(deadline);
+    enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
     /* A waker removes the waiter it wakes. One that came between the timer and our return
      * to this thread counted us as woken: report the wake, so that it is not lost. */
     if (w.link.next == &w.link)

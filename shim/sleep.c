@@ -13,7 +13,7 @@
 static int sleep_until(int64_t deadline, int64_t *remaining_ns)
 {
     for (;;) {
-        enum gp_wake why = gp__hub_park_until(deadline);
+        enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_ALWAYS);
         if (why == GP_WAKE_TIMEOUT)
             return 0;
         if (why == GP_WAKE_INTERRUPT) {
@@ -84,11 +84,13 @@ GP_EXPORT unsigned sleep(unsigned seconds)
 {
     if (!gp_cooperative())
         return gp__real.sleep(seconds);
-    struct timespec req = {.tv_sec = seconds}, rem = {0};
+    struct timespec req = {.tv_sec = seconds}, rem;
     int saved = errno;
-    if (green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem) == 0)
-        rem.tv_sec = rem.tv_nsec = 0;
-    errno = saved;
-    /* glibc rounds the unslept time to the nearest second. */
-    return (unsigned)rem.tv_sec + (rem.tv_nsec >= 500000000L);
+    if (green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem) == 0) {
+        errno = saved;
+        return 0;
+    }
+    /* As glibc's sleep: the whole seconds left, and errno says EINTR. */
+    errno = EINTR;
+    return (unsigned)rem.tv_sec;
 }

@@ -146,7 +146,7 @@ Test(runtime, fd_wait_times_out_no_earlier_than_its_deadline)
     int p[2];
     cr_assert_eq(pipe(p), 0);
     int64_t start = gp__now_ns(), deadline = start + 50000000;
-    cr_assert_eq(gp__hub_wait_fd(p[0], GP_HUB_READ, deadline), GP_WAKE_TIMEOUT);
+    cr_assert_eq(gp__hub_wait_fd(p[0], GP_HUB_READ, deadline, GP_INTR_NEVER), GP_WAKE_TIMEOUT);
     cr_assert_geq(gp__now_ns(), deadline);
     cr_assert_eq(gp_join(t, NULL), 0);
 }
@@ -169,7 +169,7 @@ Test(runtime, fd_wait_wakes_when_another_thread_writes)
     cr_assert_eq(pipe(p.fds), 0);
     gp_thread_t *t;
     cr_assert_eq(gp_spawn(&t, write_one_byte, &p), 0);
-    cr_assert_eq(gp__hub_wait_fd(p.fds[0], GP_HUB_READ, GP_NO_DEADLINE), GP_WAKE_READY);
+    cr_assert_eq(gp__hub_wait_fd(p.fds[0], GP_HUB_READ, GP_NO_DEADLINE, GP_INTR_NEVER), GP_WAKE_READY);
     cr_assert_eq(gp_join(t, NULL), 0);
 }
 
@@ -188,7 +188,7 @@ Test(runtime, closing_an_fd_wakes_its_waiters)
     cr_assert_eq(pipe(p.fds), 0);
     gp_thread_t *t;
     cr_assert_eq(gp_spawn(&t, close_it, &p), 0);
-    cr_assert_eq(gp__hub_wait_fd(p.fds[0], GP_HUB_READ, GP_NO_DEADLINE), GP_WAKE_CLOSED);
+    cr_assert_eq(gp__hub_wait_fd(p.fds[0], GP_HUB_READ, GP_NO_DEADLINE, GP_INTR_NEVER), GP_WAKE_CLOSED);
     cr_assert_eq(gp_join(t, NULL), 0);
 }
 

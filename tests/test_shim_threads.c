@@ -461,3 +461,29 @@ Test(shim_threads, main_pthread_exit_lets_the_others_finish_then_exits_0, .timeo
     expect_os_threads(&pair, "main_exit", "workers-alive", SEVERAL);
     run_pair_free(&pair);
 }
+
+/* ---- signal handlers interrupting waits ---- */
+
+Test(shim_threads, signal_handlers_interrupt_the_waits_the_kernel_would, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(
+        &pair, "signals", NULL, NULL,
+        "nanosleep: -1 EINTR, handler ran 1, remaining between 1 and 2 s: yes\n"
+        "clock_nanosleep relative: EINTR, handler ran 1, remaining between 1 and 2 s: yes\n"
+        "clock_nanosleep absolute: EINTR, handler ran 1, remaining left untouched: yes\n"
+        "sleep(3): returned 2, errno EINTR, handler ran 1\n"
+        "read on a pipe, SA_RESTART: 1 0, handler ran 1\n"
+        "read on a pipe, no SA_RESTART: -1 EINTR, handler ran 1\n"
+        "recv with SO_RCVTIMEO, SA_RESTART: -1 EINTR, handler ran 1\n"
+        "a handler that ran while main was busy interrupted the sleeping thread: no\n"
+        "sigaction reports the handler: yes, SA_RESTART|SA_NODEFER: yes, SA_SIGINFO: no, "
+        "mask has SIGUSR2: yes\n"
+        "signal returns the previous handler: yes\n"
+        "and then the one it set: yes\n"
+        "signal(SIGKILL): SIG_ERR yes, errno EINVAL\n"
+        "done\n",
+        0);
+    expect_os_threads(&pair, "signals", "ticker-alive", 2);
+    run_pair_free(&pair);
+}

@@ -1,0 +1,57 @@
+/* Signal handlers: the program's handlers run behind the shim's trampoline, so that a
+ * handler ends a green thread's wait with EINTR as it would end a blocked system call
+ * (runtime/signals.h). The program sees its own actions, as it set them.
+ * Interposes: sigaction, signal, bsd_signal, sysv_signal. */
+#include "shim.h"
+
+#include "signals.h"
+
+#include <signal.h>
+
+GP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!gp__init())
+        return (int)gp_return(-EAGAIN, errno);
+    int saved = errno;
+    return (int)gp_return(gp__signal_action(sig, act, old), saved);
+}
+
+/* glibc's signal() and sysv_signal() call its internal sigaction, which no interposer
+ * sees: they are rebuilt here with the same flags (glibc signal/signal.c, sysv_signal.c). */
+static __sighandler_t set_handler(int sig, __sighandler_t handler, int flags, bool mask_self)
+{
+    int saved = errno;
+    if (handler == SIG_ERR || sig < 1 || sig >= NSIG) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    struct sigaction act = {.sa_handler = handler, .sa_flags = flags}, old;
+    sigemptyset(&act.sa_mask);
+    if (mask_self)
+        sigaddset(&act.sa_mask, sig);
+    int r = gp__init() ? gp__signal_action(sig, &act, &old) : -EAGAIN;
+    if (r < 0) {
+        errno = -r;
+        return SIG_ERR;
+    }
+    errno = saved;
+    return old.sa_handler;
+}
+
+/* BSD semantics: the handler stays installed, interrupted calls restart. (glibc leaves
+ * SA_RESTART out for signals named in siginterrupt(), a set the shim cannot see.) */
+GP_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+    return set_handler(sig, handler, SA_RESTART, true);
+}
+
+GP_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
+{
+    return set_handler(sig, handler, SA_RESTART, true);
+}
+
+/* System V semantics: one shot, not masked during the handler, calls not restarted. */
+GP_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
+{
+    return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER, false);
+}

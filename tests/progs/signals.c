@@ -1,0 +1,198 @@
+/* Signal handlers and the waits they interrupt, with other threads alive (so that under
+ * the shim every wait is a green one). Linux delivers a process-directed signal to the
+ * main thread unless it blocks it, so the main thread's blocking call is the one a handler
+ * interrupts (signal(7)):
+ *  - nanosleep, clock_nanosleep (relative: remaining time; absolute: untouched) and sleep
+ *    fail with EINTR whatever SA_RESTART says;
+ *  - read on a pipe restarts under SA_RESTART and fails with EINTR without it;
+ *  - recv on a socket with SO_RCVTIMEO fails with EINTR even under SA_RESTART;
+ *  - a handler that runs while main is busy interrupts no other thread's sleep;
+ *  - sigaction and signal report the program's own previous handler and flags.
+ * With REPORT_OS_THREADS=1 it reports the OS thread count on stderr. */
+#include "thread_prog.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static atomic_int handled;
+static atomic_bool stop_ticker;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+static void install(int flags)
+{
+    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = flags};
+    sigemptyset(&sa.sa_mask);
+    must_succeed(sigaction(SIGALRM, &sa, NULL) ? errno : 0, "sigaction");
+}
+
+/* One SIGALRM after ms milliseconds. */
+static void alarm_in_ms(long ms)
+{
+    struct itimerval it = {.it_value = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000}};
+    must_succeed(setitimer(ITIMER_REAL, &it, NULL) ? errno : 0, "setitimer");
+}
+
+/* Keeps a second thread alive and switching for the whole run. */
+static void *ticker(void *arg)
+{
+    (void)arg;
+    while (!stop_ticker)
+        usleep(2000);
+    return NULL;
+}
+
+static bool remaining_between(const struct timespec *rem, double lo, double hi)
+{
+    double s = (double)rem->tv_sec + rem->tv_nsec / 1e9;
+    return s > lo && s < hi;
+}
+
+static void check_sleeps(void)
+{
+    install(SA_RESTART); /* sleeps are never restarted, SA_RESTART or not */
+    struct timespec two = {.tv_sec = 2}, rem = {0};
+
+    handled = 0;
+    alarm_in_ms(200);
+    int r = nanosleep(&two, &rem);
+    printf("nanosleep: %d %s, handler ran %d, remaining between 1 and 2 s: %s\n", r,
+           error_name(r ? errno : 0), (int)handled, yes_no(remaining_between(&rem, 1, 2)));
+
+    handled = 0;
+    alarm_in_ms(200);
+    rem = (struct timespec){0};
+    r = clock_nanosleep(CLOCK_MONOTONIC, 0, &two, &rem);
+    printf("clock_nanosleep relative: %s, handler ran %d, remaining between 1 and 2 s: %s\n",
+           error_name(r), (int)handled, yes_no(remaining_between(&rem, 1, 2)));
+
+    handled = 0;
+    alarm_in_ms(200);
+    struct timespec at = deadline_in(CLOCK_REALTIME, 2000), untouched = {.tv_sec = 7};
+    r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, &untouched);
+    printf("clock_nanosleep absolute: %s, handler ran %d, remaining left untouched: %s\n",
+           error_name(r), (int)handled, yes_no(untouched.tv_sec == 7 && untouched.tv_nsec == 0));
+
+    handled = 0;
+    alarm_in_ms(200);
+    errno = 0;
+    unsigned left = sleep(3);
+    printf("sleep(3): returned %u, errno %s, handler ran %d\n", left, error_name(errno),
+           (int)handled);
+}
+
+struct delayed_write {
+    int fd;
+    long delay_ms;
+};
+
+static void *write_later(void *arg)
+{
+    struct delayed_write *d = arg;
+    usleep((useconds_t)d->delay_ms * 1000);
+    must_succeed(write(d->fd, "x", 1) == 1 ? 0 : errno, "write");
+    return NULL;
+}
+
+static void check_pipe_read(int flags, const char *label)
+{
+    install(flags);
+    int p[2];
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+    struct delayed_write d = {.fd = p[1], .delay_ms = 500};
+    pthread_t writer = start_thread(NULL, write_later, &d);
+    handled = 0;
+    alarm_in_ms(100);
+    char c;
+    ssize_t r = read(p[0], &c, 1);
+    printf("read on a pipe, %s: %zd %s, handler ran %d\n", label, r,
+           error_name(r < 0 ? errno : 0), (int)handled);
+    join_or_die(writer);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void check_socket_with_timeout(void)
+{
+    install(SA_RESTART);
+    int s[2];
+    must_succeed(socketpair(AF_UNIX, SOCK_STREAM, 0, s) ? errno : 0, "socketpair");
+    struct timeval tv = {.tv_sec = 2};
+    must_succeed(setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) ? errno : 0,
+                 "SO_RCVTIMEO");
+    handled = 0;
+    alarm_in_ms(100);
+    char c;
+    ssize_t r = recv(s[0], &c, 1, 0);
+    printf("recv with SO_RCVTIMEO, SA_RESTART: %zd %s, handler ran %d\n", r,
+           error_name(r < 0 ? errno : 0), (int)handled);
+    close(s[0]);
+    close(s[1]);
+}
+
+static void *sleep_300ms(void *arg)
+{
+    (void)arg;
+    struct timespec t = {.tv_nsec = 300000000}, rem;
+    return (void *)(intptr_t)(nanosleep(&t, &rem) == 0 ? 0 : errno);
+}
+
+static void check_busy_main(void)
+{
+    install(0);
+    pthread_t sleeper = start_thread(NULL, sleep_300ms, NULL);
+    handled = 0;
+    alarm_in_ms(50);
+    while (!handled)
+        ; /* main is running when the signal comes */
+    int err = (int)(intptr_t)join_or_die(sleeper);
+    printf("a handler that ran while main was busy interrupted the sleeping thread: %s\n",
+           yes_no(err != 0));
+}
+
+static void on_other(int sig) { (void)sig; }
+
+static void check_reported_actions(void)
+{
+    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART | SA_NODEFER}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGUSR2);
+    must_succeed(sigaction(SIGUSR1, &sa, NULL) ? errno : 0, "sigaction SIGUSR1");
+    must_succeed(sigaction(SIGUSR1, NULL, &old) ? errno : 0, "sigaction query");
+    printf("sigaction reports the handler: %s, SA_RESTART|SA_NODEFER: %s, SA_SIGINFO: %s, "
+           "mask has SIGUSR2: %s\n",
+           yes_no(old.sa_handler == on_alarm),
+           yes_no((old.sa_flags & (SA_RESTART | SA_NODEFER)) == (SA_RESTART | SA_NODEFER)),
+           yes_no(old.sa_flags & SA_SIGINFO), yes_no(sigismember(&old.sa_mask, SIGUSR2)));
+    __sighandler_t prev = signal(SIGUSR1, on_other);
+    printf("signal returns the previous handler: %s\n", yes_no(prev == on_alarm));
+    prev = signal(SIGUSR1, SIG_DFL);
+    printf("and then the one it set: %s\n", yes_no(prev == on_other));
+    errno = 0;
+    prev = signal(SIGKILL, on_other);
+    printf("signal(SIGKILL): SIG_ERR %s, errno %s\n", yes_no(prev == SIG_ERR), error_name(errno));
+}
+
+int main(void)
+{
+    pthread_t tick = start_thread(NULL, ticker, NULL);
+    report_os_threads("ticker-alive");
+    check_sleeps();
+    check_pipe_read(SA_RESTART, "SA_RESTART");
+    check_pipe_read(0, "no SA_RESTART");
+    check_socket_with_timeout();
+    check_busy_main();
+    check_reported_actions();
+    stop_ticker = true;
+    join_or_die(tick);
+    printf("done\n");
+    return 0;
+}
