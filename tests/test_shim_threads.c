@@ -487,3 +487,14 @@ Test(shim_threads, signal_handlers_interrupt_the_waits_the_kernel_would, .timeou
     expect_os_threads(&pair, "signals", "ticker-alive", 2);
     run_pair_free(&pair);
 }
+
+/* ---- idle waits sleep in the kernel ---- */
+
+Test(shim_threads, waiting_threads_use_no_cpu, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "idle_waits", NULL, NULL,
+                    "CPU used while every thread waited for 600 ms is under 100 ms: yes\n", 0);
+    expect_os_threads(&pair, "idle_waits", "all-waiting", 3);
+    run_pair_free(&pair);
+}
