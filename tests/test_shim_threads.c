@@ -498,3 +498,16 @@ Test(shim_threads, waiting_threads_use_no_cpu, .timeout = 40)
     expect_os_threads(&pair, "idle_waits", "all-waiting", 3);
     run_pair_free(&pair);
 }
+
+/* ---- a program-supplied allocator that locks ---- */
+
+Test(shim_threads, own_malloc_taking_a_pthread_mutex_works_green, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "own_malloc", NULL, NULL,
+                    "checksum of every thread's blocks: 1279734428\n"
+                    "the allocator's mutex was taken: yes\n",
+                    0);
+    expect_os_threads(&pair, "own_malloc", "workers-alive", 101);
+    run_pair_free(&pair);
+}
