@@ -31,10 +31,8 @@
 #define GP_ASAN 0
 #endif
 
-/* Stacks kept mapped for reuse: the first HOT_STACKS keep their pages (a thread that
- * exits and one that starts soon after cost no page faults); the rest are given back to
- * the kernel with MADV_DONTNEED and keep only their address range. */
-enum { HOT_STACKS = 16, CACHED_STACKS = 1024 };
+/* Mapped stacks kept for reuse beyond the hot ones (see GP_FIBER_HOT_STACKS). */
+enum { CACHED_STACKS = 1024 };
 
 struct cached_stack {
     struct gp_list link; /* on stack_cache.free; lives at the top of the cached stack */
@@ -141,7 +139,7 @@ void gp__fiber_stack_release(struct gp_stack *s)
         s->base = NULL;
         return;
     }
-    if (stack_cache.count >= HOT_STACKS)
+    if (stack_cache.count >= GP_FIBER_HOT_STACKS)
         (void)madvise(s->base, s->size, MADV_DONTNEED);
     /* The cache entry lives in the cached stack's own top bytes: caching allocates nothing. */
     struct cached_stack *c = (struct cached_stack *)(s->base + s->size) - 1;

@@ -16,6 +16,11 @@ struct gp_transfer {
 struct gp_transfer jump_fcontext(gp_fcontext const to, void *vp);
 gp_fcontext make_fcontext(void *sp, size_t size, void (*fn)(struct gp_transfer));
 
+/* Released stacks are kept mapped for reuse. The first GP_FIBER_HOT_STACKS keep their pages
+ * (a thread that exits and one that starts soon after cost no page faults); the others give
+ * them back to the kernel with MADV_DONTNEED and keep only their address range. */
+enum { GP_FIBER_HOT_STACKS = 16 };
+
 struct gp_stack {
     char *base;      /* lowest usable address (just above the guard) */
     size_t size;     /* usable bytes */

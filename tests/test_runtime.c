@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static void init(void) { cr_assert(gp__init()); }
@@ -67,6 +68,36 @@ Test(runtime, stacks_are_reused)
     cr_assert_eq(gp__fiber_stack_alloc(&b, 64 * 1024, 4096), 0);
     cr_assert_eq(b.base, base);
     gp__fiber_stack_release(&b);
+}
+
+Test(runtime, released_stacks_beyond_the_hot_cache_give_their_pages_back)
+{
+    enum { STACKS = 48, SIZE = 64 * 1024 };
+    struct gp_stack s[STACKS];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < STACKS; i++) {
+        cr_assert_eq(gp__fiber_stack_alloc(&s[i], SIZE, page), 0);
+        memset(s[i].base, 1, s[i].size);
+    }
+    char *bases[STACKS];
+    for (int i = 0; i < STACKS; i++) {
+        bases[i] = s[i].base;
+        gp__fiber_stack_release(&s[i]);
+    }
+    /* The first ones released stay hot; each later one keeps one page (the cache entry at
+     * its top) and gives the rest back. */
+    unsigned char resident[SIZE / 4096];
+    int cold = 0;
+    for (int i = 0; i < STACKS; i++) {
+        cr_assert_eq(mincore(bases[i], SIZE, resident), 0);
+        size_t pages = 0;
+        for (size_t p = 0; p < SIZE / page; p++)
+            pages += resident[p] & 1;
+        if (pages <= 1)
+            cold++;
+    }
+    cr_assert_geq(cold, STACKS - GP_FIBER_HOT_STACKS, "%d of %d released stacks gave their pages back",
+                  cold, STACKS);
 }
 
 /* ---- scheduler ------------------------------------------------------------------------- */

@@ -2,7 +2,9 @@
  * and friends are defined here and take a pthread mutex. The shim's own start-up (dlsym,
  * dlopen of libev) and every thread creation then allocate through a lock that the shim
  * itself interposes, and may do so before the shim's constructor has run. Many threads
- * allocate, block and free; the checksums must match the native run. */
+ * allocate, block and free; the checksums must match the native run. Then two threads hand
+ * a token back and forth through a condition variable: switching, parking and waking must
+ * not allocate at all (natively they do not either). */
 #include "thread_prog.h"
 
 #include <errno.h>
@@ -92,6 +94,51 @@ static void *worker(void *arg)
     return (void *)(uintptr_t)sum;
 }
 
+static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t token_moved = PTHREAD_COND_INITIALIZER;
+static int token_holder; /* 0 or 1 */
+static unsigned long allocations_in_steady_state;
+enum { HANDOFFS = 10000, WARM_UP = 100 };
+
+static unsigned long allocations_so_far(void)
+{
+    pthread_mutex_lock(&arena_lock);
+    unsigned long n = lock_count;
+    pthread_mutex_unlock(&arena_lock);
+    return n;
+}
+
+static void *pass_token(void *arg)
+{
+    int me = (int)(uintptr_t)arg;
+    unsigned long at_start = 0;
+    pthread_mutex_lock(&token_lock);
+    for (int i = 0; i < HANDOFFS; i++) {
+        /* Thread 0 counts between its WARM_UP-th and its last handoffs, while the other
+         * thread is inside its own loop. */
+        if (me == 0 && i == WARM_UP)
+            at_start = allocations_so_far();
+        while (token_holder != me)
+            pthread_cond_wait(&token_moved, &token_lock);
+        token_holder = 1 - me;
+        pthread_cond_signal(&token_moved);
+    }
+    if (me == 0)
+        allocations_in_steady_state = allocations_so_far() - at_start;
+    pthread_mutex_unlock(&token_lock);
+    return NULL;
+}
+
+static void check_handoffs_do_not_allocate(void)
+{
+    pthread_t a = start_thread(NULL, pass_token, (void *)0);
+    pthread_t b = start_thread(NULL, pass_token, (void *)1);
+    join_or_die(a);
+    join_or_die(b);
+    printf("allocations during %d condition-variable handoffs: %lu\n", HANDOFFS - WARM_UP,
+           allocations_in_steady_state);
+}
+
 int main(void)
 {
     enum { THREADS = 100 };
@@ -104,5 +151,6 @@ int main(void)
         total += (uintptr_t)join_or_die(t[i]);
     printf("checksum of every thread's blocks: %lu\n", total);
     printf("the allocator's mutex was taken: %s\n", yes_no(lock_count > 5000));
+    check_handoffs_do_not_allocate();
     return 0;
 }
