@@ -34,8 +34,17 @@ static const char *joined_path(const char *dir_var, const char *name)
     return b;
 }
 
+const char *shim_library_path(void)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s", env_or_die("GP_PRELOAD"));
+    path[strcspn(path, ":")] = 0;
+    return path;
+}
+
 const char *prog_path(const char *name) { return joined_path("GP_PROGS", name); }
 const char *example_path(const char *name) { return joined_path("GP_EXAMPLES", name); }
+const char *script_path(const char *name) { return joined_path("GP_SCRIPTS", name); }
 
 bool sanitized_build(void)
 {

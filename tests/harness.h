@@ -4,6 +4,7 @@
  *   GP_PRELOAD   the LD_PRELOAD value that loads the shim (may list sanitizer runtimes)
  *   GP_PROGS     directory of the helper programs built from tests/progs/
  *   GP_EXAMPLES  directory of the programs built from examples/
+ *   GP_SCRIPTS   the scripts/ directory
  *   GP_SANITIZED 1 when the library was built with ASan/UBSan */
 #ifndef GP_TESTS_HARNESS_H
 #define GP_TESTS_HARNESS_H
@@ -32,9 +33,13 @@ struct run_opts {
     int timeout_s;          /* 0: 120 seconds */
 };
 
+/* The shim library itself: the first entry of GP_PRELOAD. */
+const char *shim_library_path(void);
+
 /* Full path of a helper program (tests/progs/NAME.c) or example (examples/NAME.c). */
 const char *prog_path(const char *name);
 const char *example_path(const char *name);
+const char *script_path(const char *name);
 
 /* Runs path with argv (argv[0] is set to path; args is NULL-terminated) and waits. */
 void run_program(struct run_result *r, const struct run_opts *o, const char *path,

@@ -512,3 +512,25 @@ Test(shim_threads, own_malloc_taking_a_pthread_mutex_works_green, .timeout = 40)
     expect_os_threads(&pair, "own_malloc", "workers-alive", SEVERAL);
     run_pair_free(&pair);
 }
+
+/* ---- the wrapper command ---- */
+
+Test(shim_threads, greenpatch_wrapper_runs_a_program_green_and_keeps_ld_preload, .timeout = 40)
+{
+    /* The wrapper puts the shim first and keeps what LD_PRELOAD held (in the ASan build,
+     * the sanitizer runtimes that follow the shim in GP_PRELOAD). */
+    const char *rest = strchr(getenv("GP_PRELOAD"), ':');
+    char preload[4200];
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", rest ? rest + 1 : "");
+    const char *const env[] = {"REPORT_OS_THREADS=1", preload, NULL};
+    const char *args[] = {"--lib", shim_library_path(), prog_path("seed_tasks"), NULL};
+    struct run_result wrapped, native;
+    struct run_opts opts = {.mode = RUN_NATIVE, .env = env, .timeout_s = RUN_TIMEOUT_S};
+    run_program(&wrapped, &opts, script_path("greenpatch"), args);
+    run_in_mode(&native, RUN_NATIVE, "seed_tasks", NULL, report_env, NULL);
+    cr_expect_eq(wrapped.exit_code, 0, "wrapper: exit %d\n%s", wrapped.exit_code, wrapped.err);
+    cr_expect_str_eq(wrapped.out, native.out, "wrapper: stdout differs\n%s", wrapped.err);
+    cr_expect_eq(reported_os_threads(&wrapped, "all-alive"), 1, "wrapper:\n%s", wrapped.err);
+    run_result_free(&wrapped);
+    run_result_free(&native);
+}
