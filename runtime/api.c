@@ -2,6 +2,7 @@
 #include "greenpatch.h"
 
 #include "clock.h"
+#include "config.h"
 #include "hub.h"
 #include "init.h"
 #include "real.h"
@@ -15,7 +16,10 @@ GP_PUBLIC int gp_spawn(gp_thread_t **out, void *(*fn)(void *), void *arg)
 {
     if (!gp__init())
         return EAGAIN;
-    if (gp__current && gp__current->is_hub)
+    /* Not from the hub, not from an OS thread other than the scheduler's, and not when the
+     * shim is disabled. */
+    if ((gp__current && gp__current->is_hub) || (!gp__current && gp__sched_main()) ||
+        gp__config.disabled)
         return EPERM;
     struct gp_spawn_opts opts = {0};
     int r = gp__sched_spawn(out, &opts, fn, arg);

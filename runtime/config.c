@@ -1,7 +1,7 @@
 /* See config.h. */
 #include "config.h"
 
-#include "real.h"
+#include "diag.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,10 +42,7 @@ bool gp__config_parse_size(const char *text, size_t *out)
 static _Noreturn void bad_setting(const char *name, const char *value, const char *expected)
 {
     /* One line, then status 2, before main runs (stdio may not be usable yet). */
-    char line[512];
-    int n = snprintf(line, sizeof line, "greenpatch: %s=\"%s\" is not valid: %s\n", name, value,
-                     expected);
-    (void)!gp__real.write(2, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    gp__diag("%s=\"%s\" is not valid: %s", name, value, expected);
     _exit(2);
 }
 
@@ -60,7 +57,7 @@ static void load_stack_size(void)
         pthread_attr_getguardsize(&attr, &guard);
         pthread_attr_destroy(&attr);
     }
-    gp__config.stack_size = native;
+    gp__config.native_stack_size = gp__config.stack_size = native;
     gp__config.guard_size = guard;
     const char *v = getenv("GREENPATCH_STACK_SIZE");
     if (!v)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 struct gp_config {
-    size_t stack_size; /* GREENPATCH_STACK_SIZE; default: what glibc gives a new pthread */
+    size_t stack_size; /* GREENPATCH_STACK_SIZE; default: native_stack_size */
+    size_t native_stack_size; /* what glibc gives a new pthread (the RLIMIT_STACK size) */
     size_t guard_size; /* glibc's default guard size for pthreads (one page) */
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
 };

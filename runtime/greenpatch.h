@@ -17,7 +17,8 @@ extern "C" {
 typedef struct gp_thread gp_thread_t;
 
 /* Starts fn(arg) as a new green thread. It runs when the caller next blocks or yields.
- * Returns 0 and stores the thread in *out, or EAGAIN/ENOMEM. */
+ * Returns 0 and stores the thread in *out; EAGAIN when out of memory; EPERM when called
+ * from an OS thread that is not the scheduler's or with GREENPATCH_DISABLE=1. */
 int gp_spawn(gp_thread_t **out, void *(*fn)(void *), void *arg);
 
 /* Waits until t has finished and stores its result in *result (if not NULL). Each thread is

@@ -2,6 +2,7 @@
 #include "guard.h"
 
 #include "config.h"
+#include "diag.h"
 #include "real.h"
 #include "scheduler.h"
 
@@ -14,7 +15,8 @@
 
 enum { ALT_STACK_SIZE = 64 * 1024 };
 
-static struct sigaction previous; /* the SIGSEGV disposition we replaced */
+static struct sigaction previous; /* the program's SIGSEGV action, which we chain to */
+static bool installed;
 
 /* Chains to whatever handled SIGSEGV before us. Returning from a SIGSEGV handler re-runs
  * the faulting instruction, so resetting to the default disposition and returning dies
@@ -28,6 +30,7 @@ static void chain(int sig, siginfo_t *info, void *uctx)
     } else {
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         gp__real.sigaction(SIGSEGV, &dfl, NULL);
+        installed = false;
     }
 }
 
@@ -41,15 +44,11 @@ static void report_overflow(const struct gp_thread *t)
         fn = info.dli_sname;
     else if (t->is_main)
         fn = "main";
-    char line[512];
-    int n = snprintf(line, sizeof line,
-                     "greenpatch: stack overflow in green thread %llu (%s): its stack is %zu KiB; "
-                     "raise GREENPATCH_STACK_SIZE (now %zu KiB) or the size the program gives "
-                     "pthread_attr_setstacksize\n",
-                     (unsigned long long)t->id, fn, t->fiber.stack.size / 1024,
-                     gp__config.stack_size / 1024);
-    if (n > 0)
-        (void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    gp__diag("stack overflow in green thread %llu (%s): its stack is %zu KiB; raise "
+             "GREENPATCH_STACK_SIZE (now %zu KiB) or the size the program gives "
+             "pthread_attr_setstacksize",
+             (unsigned long long)t->id, fn, t->fiber.stack.size / 1024,
+             gp__config.stack_size / 1024);
 }
 
 static void on_segv(int sig, siginfo_t *info, void *uctx)
@@ -59,6 +58,7 @@ static void on_segv(int sig, siginfo_t *info, void *uctx)
         report_overflow(t);
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         gp__real.sigaction(SIGSEGV, &dfl, NULL);
+        installed = false;
         return;
     }
     chain(sig, info, uctx);
@@ -77,4 +77,17 @@ void gp__guard_install(void)
     struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_ONSTACK};
     sigemptyset(&sa.sa_mask);
     gp__real.sigaction(SIGSEGV, &sa, &previous);
+    installed = true;
+}
+
+bool gp__guard_action(const struct sigaction *act, struct sigaction *old)
+{
+    if (!installed)
+        return false;
+    struct sigaction was = previous;
+    if (act)
+        previous = *act;
+    if (old)
+        *old = was;
+    return true;
 }

@@ -7,6 +7,7 @@
 #include "hub.h"
 
 #include "clock.h"
+#include "diag.h"
 #include "list.h"
 #include "real.h"
 #include "signals.h"
@@ -57,10 +58,7 @@ static struct {
 
 static void on_libev_error(const char *msg)
 {
-    char line[256];
-    int n = snprintf(line, sizeof line, "greenpatch: libev: %s: %m\n", msg);
-    if (n > 0)
-        (void)!gp__real.write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    gp__diag("libev: %s: %m", msg);
     abort();
 }
 
@@ -81,11 +79,7 @@ static int load_libev(void)
     void *lib = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         const char *err = dlerror();
-        char line[512];
-        int n = snprintf(line, sizeof line, "greenpatch: cannot load libev.so.4: %s\n",
-                         err ? err : "?");
-        if (n > 0)
-            (void)!gp__real.write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        gp__diag("cannot load libev.so.4: %s", err ? err : "?");
         return -ENOENT;
     }
 #define GP_EV_BIND(field, name)                                                               \

@@ -4,10 +4,15 @@
 #include "config.h"
 #include "real.h"
 
+#include <errno.h>
+
 bool gp__ready;
 
 bool gp__init_slow(void)
 {
+    /* Initialisation may run lazily inside any interposed call: it must leave errno as the
+     * program had it. */
+    int saved = errno;
     if (!gp__real_resolve())
         return false;
     /* Reading the settings calls into libc, which may come back through the shim: the
@@ -18,11 +23,12 @@ bool gp__init_slow(void)
     loading = true;
     gp__config_load();
     loading = false;
+    errno = saved;
     __atomic_store_n(&gp__ready, true, __ATOMIC_RELEASE);
     return true;
 }
 
-/* Priority 101: before constructors of the program's own code in this object's order; a
- * bad setting must stop the process before main and before any program constructor
- * could start threads. */
+/* At load, so that a bad setting stops the process before main. (Priority orders only the
+ * constructors of one object; a call from another library's constructor that comes first
+ * initialises lazily through gp__init.) */
 __attribute__((constructor(101))) static void init_at_load(void) { gp__init(); }

@@ -3,6 +3,8 @@
  * pthread_create@@GLIBC_2.34): the shim passes every call on to the current ABI. */
 #include "real.h"
 
+#include "diag.h"
+
 #include <dlfcn.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -23,8 +25,7 @@ bool gp__real_resolve(void)
 #define GP_REAL_RESOLVE(ret, name, args)                                                      \
     table.name = (ret(*) args)dlsym(RTLD_NEXT, #name);                                        \
     if (!table.name) {                                                                        \
-        static const char msg[] = "greenpatch: libc has no " #name "; cannot continue\n";     \
-        (void)!write(2, msg, sizeof msg - 1);                                                 \
+        gp__diag("libc has no %s; cannot continue", #name);                                   \
         _exit(2);                                                                             \
     }
     GP_REAL_FUNCTIONS(GP_REAL_RESOLVE)

@@ -126,9 +126,7 @@ static struct gp_thread *new_thread(void)
         return NULL;
     t->magic = GP_THREAD_MAGIC;
     t->id = ++sched.next_id;
-    /* Mutex owners are TIDs natively. Green ids sit above the kernel's largest pid
-     * (2^22), so that a mutex held by a real OS thread is never mistaken for ours. */
-    t->lock_id = (int)(0x40000000u + (uint32_t)t->id);
+    t->lock_id = (int)(GP_GREEN_LOCK_ID_BASE + (uint32_t)t->id);
     gp__list_init(&t->run_link);
     gp__list_init(&t->intr_link);
     return t;
@@ -173,7 +171,10 @@ static int start_scheduler(void)
     main->state = GP_RUNNING;
     hub->is_hub = true;
     hub->state = GP_RUNNING;
-    if (gp__fiber_stack_alloc(&hub->fiber.stack, gp__config.stack_size, gp__config.guard_size))
+    /* The program's signal handlers may run on the hub's stack: give it a native thread's
+     * size whatever GREENPATCH_STACK_SIZE says (only touched pages cost memory). */
+    if (gp__fiber_stack_alloc(&hub->fiber.stack, gp__config.native_stack_size,
+                              gp__config.guard_size))
         goto fail;
     gp__fiber_prepare(&hub->fiber, hub_entry);
     int r = gp__hub_init();

@@ -14,6 +14,11 @@
 
 #define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
 
+/* Mutex owners are TIDs natively. Green threads other than main get lock ids from here up,
+ * above the kernel's largest pid (2^22), so that a mutex held by a real OS thread is never
+ * mistaken for a green thread's. */
+#define GP_GREEN_LOCK_ID_BASE 0x40000000
+
 /* Why a park ended. Kept in the green thread, never in errno. */
 enum gp_wake {
     GP_WAKE_READY,     /* what it waited for happened */

@@ -1,11 +1,13 @@
 /* See signal.h. */
 #include "signals.h"
 
+#include "guard.h"
 #include "hub.h"
 #include "list.h"
 #include "real.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The program's own action for each signal whose handler runs behind the trampoline.
@@ -75,6 +77,8 @@ bool gp__signal_pending(void) { return pending; }
 
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
+    if (sig == SIGSEGV && gp__guard_action(act, old))
+        return 0;
     if (!wrappable(sig))
         return gp__real.sigaction(sig, act, old) == 0 ? 0 : -errno;
     struct sigaction installed;
@@ -91,14 +95,20 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
             k.sa_sigaction = trampoline;
             k.sa_flags |= SA_SIGINFO;
         }
-        /* The table first: a signal arriving right after the kernel call must find it. */
+        /* The signal is held while the table and the kernel change together, so that its
+         * trampoline never sees one without the other. */
+        sigset_t hold, saved_mask;
+        sigemptyset(&hold);
+        sigaddset(&hold, sig);
+        pthread_sigmask(SIG_BLOCK, &hold, &saved_mask);
         struct sigaction saved = program_action[sig];
         program_action[sig] = *act;
-        if (gp__real.sigaction(sig, &k, NULL) < 0) {
-            int err = errno;
+        int r = gp__real.sigaction(sig, &k, NULL) == 0 ? 0 : -errno;
+        if (r < 0)
             program_action[sig] = saved;
-            return -err;
-        }
+        pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+        if (r < 0)
+            return r;
     }
     if (old)
         *old = previous;

@@ -36,7 +36,7 @@ static bool held_by_green(const pthread_mutex_t *m)
 {
     int owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
     const struct gp_thread *main = gp__sched_main();
-    return owner >= 0x40000000 || (main && owner == main->lock_id);
+    return owner >= GP_GREEN_LOCK_ID_BASE || (main && owner == main->lock_id);
 }
 
 static int lock_special(pthread_mutex_t *m, int64_t deadline)

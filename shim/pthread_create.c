@@ -8,9 +8,11 @@
 
 #include "clock.h"
 #include "config.h"
+#include "diag.h"
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 static pthread_t handle_of(struct gp_thread *t)
 {
@@ -29,23 +31,17 @@ static struct gp_thread *thread_of(pthread_t h)
 /* Reads the attributes a program may set. The stack size counts only when the program
  * chose one: glibc's default (the RLIMIT_STACK size) means "not set", and then
  * GREENPATCH_STACK_SIZE applies. */
-static int spawn_opts(const pthread_attr_t *attr, struct gp_spawn_opts *o)
+static void spawn_opts(const pthread_attr_t *attr, struct gp_spawn_opts *o)
 {
     *o = (struct gp_spawn_opts){.guard_size = gp__config.guard_size};
     if (!attr)
-        return 0;
+        return;
     int state;
     size_t size, guard;
     void *addr;
-    pthread_attr_t defaults;
-    size_t default_size = 0;
-    if (pthread_getattr_default_np(&defaults) == 0) {
-        pthread_attr_getstacksize(&defaults, &default_size);
-        pthread_attr_destroy(&defaults);
-    }
     if (pthread_attr_getdetachstate(attr, &state) == 0)
         o->detached = state == PTHREAD_CREATE_DETACHED;
-    if (pthread_attr_getstacksize(attr, &size) == 0 && size != default_size)
+    if (pthread_attr_getstacksize(attr, &size) == 0 && size != gp__config.native_stack_size)
         o->stack_size = size;
     if (pthread_attr_getguardsize(attr, &guard) == 0)
         o->guard_size = guard;
@@ -56,7 +52,6 @@ static int spawn_opts(const pthread_attr_t *attr, struct gp_spawn_opts *o)
         o->stack_size = size;
         o->guard_size = 0; /* glibc ignores the guard size for a program-supplied stack */
     }
-    return 0;
 }
 
 GP_EXPORT_VERSIONS(pthread_create, "GLIBC_2.34", "GLIBC_2.2.5")
@@ -68,11 +63,16 @@ int gp_shim_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         (gp__current && gp__current->is_hub))
         return gp__real.pthread_create(thread, attr, start, arg);
     struct gp_spawn_opts o;
-    int r = spawn_opts(attr, &o);
-    if (r)
-        return r;
+    spawn_opts(attr, &o);
     struct gp_thread *t;
-    r = gp__sched_spawn(&t, &o, start, arg);
+    int r = gp__sched_spawn(&t, &o, start, arg);
+    if (r < 0 && !gp__current) {
+        /* The scheduler could not start (no libev, no memory): the program still runs,
+         * with OS threads, and says so once. */
+        gp__diag("cannot start green threads (%s); threads run as OS threads", strerror(-r));
+        gp__config.disabled = true;
+        return gp__real.pthread_create(thread, attr, start, arg);
+    }
     if (r == 0)
         *thread = handle_of(t);
     return gp_return_error(r, saved);

@@ -4,14 +4,19 @@
  * Interposes: sigaction, signal, bsd_signal, sysv_signal. */
 #include "shim.h"
 
+#include "config.h"
 #include "signals.h"
 
 #include <signal.h>
 
+/* Handlers are wrapped from the start, before any green thread exists, so that those
+ * installed early still interrupt waits later; GREENPATCH_DISABLE=1 leaves them alone. */
+static bool wrap_handlers(void) { return gp__init() && !gp__config.disabled; }
+
 GP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (!gp__init())
-        return (int)gp_return(-EAGAIN, errno);
+    if (!wrap_handlers())
+        return gp__real.sigaction(sig, act, old);
     int saved = errno;
     return (int)gp_return(gp__signal_action(sig, act, old), saved);
 }
@@ -29,7 +34,7 @@ static __sighandler_t set_handler(int sig, __sighandler_t handler, int flags, bo
     sigemptyset(&act.sa_mask);
     if (mask_self)
         sigaddset(&act.sa_mask, sig);
-    int r = gp__init() ? gp__signal_action(sig, &act, &old) : -EAGAIN;
+    int r = gp__signal_action(sig, &act, &old);
     if (r < 0) {
         errno = -r;
         return SIG_ERR;
@@ -42,16 +47,22 @@ static __sighandler_t set_handler(int sig, __sighandler_t handler, int flags, bo
  * SA_RESTART out for signals named in siginterrupt(), a set the shim cannot see.) */
 GP_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 {
+    if (!wrap_handlers())
+        return gp__real.signal(sig, handler);
     return set_handler(sig, handler, SA_RESTART, true);
 }
 
 GP_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
 {
+    if (!wrap_handlers())
+        return gp__real.bsd_signal(sig, handler);
     return set_handler(sig, handler, SA_RESTART, true);
 }
 
 /* System V semantics: one shot, not masked during the handler, calls not restarted. */
 GP_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
 {
+    if (!wrap_handlers())
+        return gp__real.sysv_signal(sig, handler);
     return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER, false);
 }

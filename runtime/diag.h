@@ -1,0 +1,10 @@
+/* One-line reports on stderr ("greenpatch: ..."), the shim's only way of speaking. They are
+ * written with the raw write system call: never through the interposed write (which could
+ * park the caller, even inside a signal handler), and usable before the real-symbol table
+ * exists. */
+#ifndef GP_DIAG_H
+#define GP_DIAG_H
+
+__attribute__((format(printf, 1, 2))) void gp__diag(const char *fmt, ...);
+
+#endif
