@@ -35,6 +35,16 @@ static struct {
 
 static void finish_switch_in(void);
 
+/* A thread that is joined, or detached and dead, is no longer a pthread_t. The main
+ * thread's struct stays allocated: sched.main is consulted for as long as the process runs
+ * (mutex ownership, signal delivery). */
+static void forget(struct gp_thread *t)
+{
+    t->magic = 0;
+    if (!t->is_main)
+        free(t);
+}
+
 static void switch_to(struct gp_thread *next)
 {
     struct gp_thread *cur = gp__current;
@@ -53,10 +63,8 @@ static void finish_switch_in(void)
         sched.reap = NULL;
         if (!dead->is_main)
             gp__fiber_stack_release(&dead->fiber.stack);
-        if (dead->detached) {
-            dead->magic = 0;
-            free(dead);
-        }
+        if (dead->detached)
+            forget(dead);
     }
     errno = gp__current->saved_errno;
 }
@@ -262,12 +270,6 @@ struct gp_thread *gp__sched_lookup(const void *p)
 
 struct gp_thread *gp__sched_main(void) { return sched.main; }
 
-static void free_joined(struct gp_thread *t)
-{
-    t->magic = 0;
-    if (!t->is_main)
-        free(t);
-}
 
 int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
 {
@@ -288,7 +290,7 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
     }
     if (result)
         *result = t->result;
-    free_joined(t);
+    forget(t);
     return 0;
 }
 
@@ -297,7 +299,7 @@ int gp__sched_detach(struct gp_thread *t)
     if (t->detached || t->joiner)
         return -EINVAL;
     if (t->state == GP_DEAD) {
-        free_joined(t);
+        forget(t);
         return 0;
     }
     t->detached = true;

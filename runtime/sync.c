@@ -70,7 +70,7 @@ int gp__mutex_lock(pthread_mutex_t *m, int64_t deadline)
             return 0;
         }
         if (type == PTHREAD_MUTEX_ERRORCHECK_NP)
-            return -EDEADLK;
+            return deadline == 0 ? -EBUSY : -EDEADLK; /* glibc's trylock says EBUSY */
     }
     for (;;) {
         int unlocked = 0;

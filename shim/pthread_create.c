@@ -101,7 +101,8 @@ int gp_shim_pthread_tryjoin_np(pthread_t h, void **result)
     return gp_return_error(gp__sched_join(t, result, 0), saved);
 }
 
-/* The timed joins: an invalid time is reported only when the join would have to wait. */
+/* The timed joins: no time means no timeout, and an invalid time is reported only when the
+ * join would have to wait (glibc's __pthread_clockjoin_ex). */
 static int timed_join(struct gp_thread *t, void **result, clockid_t clock,
                       const struct timespec *abstime)
 {
@@ -109,7 +110,9 @@ static int timed_join(struct gp_thread *t, void **result, clockid_t clock,
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
         return EINVAL;
     int r;
-    if (!abstime || !gp__timespec_valid(abstime)) {
+    if (!abstime) {
+        r = gp__sched_join(t, result, GP_NO_DEADLINE);
+    } else if (!gp__timespec_valid(abstime)) {
         r = gp__sched_join(t, result, 0);
         if (r == -EBUSY)
             r = -EINVAL;

@@ -37,15 +37,15 @@ int gp_shim_pthread_mutex_trylock(pthread_mutex_t *m)
     return gp_return_error(gp__mutex_lock(m, 0), saved);
 }
 
-/* glibc checks the time only when the mutex is not free: try first. */
+/* glibc checks the clock first, and the time only when the mutex is not free. */
 static int lock_until(pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
     int saved = errno;
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return EINVAL;
     int r = gp__mutex_lock(m, 0);
     if (r != -EBUSY)
         return gp_return_error(r, saved);
-    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
-        return EINVAL;
     if (!gp__timespec_valid(abstime))
         return EINVAL;
     int64_t deadline = gp__deadline_from_abs(clock, abstime);

@@ -534,3 +534,19 @@ Test(shim_threads, greenpatch_wrapper_runs_a_program_green_and_keeps_ld_preload,
     run_result_free(&wrapped);
     run_result_free(&native);
 }
+
+/* ---- edge cases of the mutex and join calls ---- */
+
+Test(shim_threads, sync_edge_cases_answer_as_glibc, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_edges", NULL, NULL,
+                    "trylock of an error-checking mutex its caller holds: EBUSY\n"
+                    "clocklock with CLOCK_PROCESS_CPUTIME_ID: EINVAL\n"
+                    "and the mutex is still free: yes\n"
+                    "pthread_timedjoin_np without a time: 0, result 42\n"
+                    "main detached itself and exits\n"
+                    "the last thread finished after main exited\n",
+                    0);
+    run_pair_free(&pair);
+}
