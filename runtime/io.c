@@ -1,4 +1,10 @@
-/* See io.h. */
+/* See io.h.
+ *
+ * Every data transfer is built from one step, transfer_once: try without blocking, and if
+ * that would block, wait on the hub as the blocking call would have waited in the kernel.
+ * Reads return after one step (or gather more where a blocking read would: MSG_WAITALL on
+ * a stream socket, a regular file read short of its page cache); writes repeat steps
+ * until everything is written, as a blocking write does. */
 #include "io.h"
 
 #include "clock.h"
@@ -14,13 +20,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The state of one interposed call across its attempts. */
+/* What a blocking call is waiting for, across its attempts. */
 struct io_wait {
     int fd;
-    int events;        /* GP_HUB_READ or GP_HUB_WRITE */
-    int timeout_opt;   /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
-    bool checked;      /* the fd's flags and timeout have been read */
-    int64_t deadline;  /* from the socket timeout, for the whole call */
+    int events;       /* GP_HUB_READ or GP_HUB_WRITE */
+    int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
+    bool checked;     /* the fd's flags and timeout have been read */
+    int64_t deadline; /* from the socket timeout, for the whole call */
 };
 
 /* What wait_ready tells its caller, besides an error. */
@@ -29,6 +35,8 @@ enum {
     CALL_PLAIN = 1, /* make the plain libc call: it will not wait, or waiting means nothing */
     CALL_READY = 2, /* the file has no non-blocking attempt, and poll says it is ready */
 };
+
+static ssize_t neg_errno(ssize_t r) { return r < 0 ? -errno : r; }
 
 static int poll_now(int fd, int events)
 {
@@ -43,13 +51,28 @@ static enum gp_interrupt interrupt_rule(int64_t deadline)
     return deadline == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;
 }
 
-static int64_t socket_deadline(int fd, int opt)
+/* The deadline that the socket's own timeout (opt) sets for this call. Returns false when
+ * fd is not a socket. */
+static bool socket_deadline(int fd, int opt, int64_t *deadline)
 {
     struct timeval tv;
     socklen_t len = sizeof tv;
-    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
-        return GP_NO_DEADLINE;
-    return gp__deadline_after((int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000);
+    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0) {
+        *deadline = GP_NO_DEADLINE;
+        return false;
+    }
+    *deadline = tv.tv_sec == 0 && tv.tv_usec == 0
+                    ? GP_NO_DEADLINE
+                    : gp__deadline_after((int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000);
+    return true;
+}
+
+/* epoll cannot wait on regular files and block devices: they are always "ready", and
+ * RWF_NOWAIT only says that the data is not in the page cache. */
+static bool disk_file(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
 /* Called when an attempt would have blocked (attempt is -EAGAIN, or -EOPNOTSUPP when the
@@ -67,12 +90,8 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
             return -errno;
         if (flags & O_NONBLOCK)
             return CALL_PLAIN;
-        struct stat st;
-        /* epoll cannot wait on regular files and block devices: they are always "ready",
-         * and RWF_NOWAIT only says the data is not in the page cache yet. */
-        if (fstat(w->fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        if (!socket_deadline(w->fd, w->timeout_opt, &w->deadline) && disk_file(w->fd))
             return CALL_PLAIN;
-        w->deadline = socket_deadline(w->fd, w->timeout_opt);
     }
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
         return CALL_READY;
@@ -88,40 +107,39 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
     }
 }
 
-static bool would_block(ssize_t r) { return r == -EAGAIN || r == -EOPNOTSUPP; }
-
-static ssize_t neg_errno(ssize_t r) { return r < 0 ? -errno : r; }
-
-/* An iovec array consumed from the front as a transfer progresses. The caller's array is
- * const: the first partial transfer copies it. */
+/* An iovec array consumed from the front as a transfer progresses. It is the caller's
+ * (const) array until the first partial transfer, which copies it. */
 struct iov_cursor {
     struct iovec *iov;
     int count;
+    size_t left;          /* bytes not yet transferred */
+    struct iovec *copy;   /* small or heap once copied, else NULL */
     struct iovec small[8];
-    struct iovec *owned; /* malloc'd copy for long arrays, or NULL */
 };
 
-static int cursor_init(struct iov_cursor *c, const struct iovec *iov, int count)
+static void cursor_init(struct iov_cursor *c, const struct iovec *iov, int count)
 {
-    c->owned = NULL;
+    c->iov = (struct iovec *)iov;
     c->count = count;
-    if (count < 0 || count > IOV_MAX) {
-        c->iov = (struct iovec *)iov; /* the kernel reports EINVAL */
-        return 0;
-    }
-    if ((size_t)count <= sizeof c->small / sizeof c->small[0]) {
-        c->iov = c->small;
-    } else {
-        c->iov = c->owned = malloc((size_t)count * sizeof *iov);
-        if (!c->owned)
-            return -ENOMEM;
-    }
-    memcpy(c->iov, iov, (size_t)count * sizeof *iov);
-    return 0;
+    c->copy = NULL;
+    c->left = 0;
+    if (count < 0 || count > IOV_MAX)
+        return; /* the kernel reports EINVAL on the first attempt */
+    for (int i = 0; i < count; i++)
+        c->left += iov[i].iov_len;
 }
 
-static void cursor_advance(struct iov_cursor *c, size_t n)
+static int cursor_advance(struct iov_cursor *c, size_t n)
 {
+    if (!c->copy) {
+        size_t bytes = (size_t)c->count * sizeof *c->iov;
+        c->copy = (size_t)c->count <= sizeof c->small / sizeof c->small[0] ? c->small : malloc(bytes);
+        if (!c->copy)
+            return -ENOMEM;
+        memcpy(c->copy, c->iov, bytes);
+        c->iov = c->copy;
+    }
+    c->left -= n < c->left ? n : c->left;
     while (c->count > 0 && n >= c->iov->iov_len) {
         n -= c->iov->iov_len;
         c->iov++;
@@ -131,16 +149,78 @@ static void cursor_advance(struct iov_cursor *c, size_t n)
         c->iov->iov_base = (char *)c->iov->iov_base + n;
         c->iov->iov_len -= n;
     }
+    return 0;
 }
 
-static void cursor_free(struct iov_cursor *c) { free(c->owned); }
+static void cursor_free(struct iov_cursor *c)
+{
+    if (c->copy != c->small)
+        free(c->copy);
+}
 
-/* Copies the front of c, at most max bytes, into out (room for n entries). */
-static int cursor_front(const struct iov_cursor *c, size_t max, struct iovec *out, int n)
+/* One kind of transfer: how to attempt it without blocking, and how to make the plain
+ * call. */
+struct io_op {
+    struct io_wait wait;
+    ssize_t (*call)(struct io_op *op, struct iovec *iov, int count, bool nowait);
+    size_t ready_limit;  /* most bytes one plain call may move after CALL_READY */
+    struct msghdr *msg;  /* sockets: the caller's message (name, control, flags) */
+    int flags;           /* sockets: the caller's flags */
+    int parts;           /* transfers made so far */
+};
+
+static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool nowait)
+{
+    int fd = op->wait.fd;
+    return neg_errno(nowait ? preadv2(fd, iov, count, -1, RWF_NOWAIT) : gp__real.readv(fd, iov, count));
+}
+
+static ssize_t call_writev(struct io_op *op, struct iovec *iov, int count, bool nowait)
+{
+    int fd = op->wait.fd;
+    return neg_errno(nowait ? pwritev2(fd, iov, count, -1, RWF_NOWAIT) : gp__real.writev(fd, iov, count));
+}
+
+/* The caller's message with iov as its data. After the first part of a gathered transfer,
+ * the address and the ancillary data have gone (sent) or arrived (received) already. */
+static struct msghdr message_part(const struct io_op *op, struct iovec *iov, int count)
+{
+    struct msghdr m = *op->msg;
+    m.msg_iov = iov;
+    m.msg_iovlen = (size_t)count;
+    if (op->parts > 0) {
+        m.msg_name = NULL;
+        m.msg_namelen = 0;
+        m.msg_control = NULL;
+        m.msg_controllen = 0;
+    }
+    return m;
+}
+
+static ssize_t call_recvmsg(struct io_op *op, struct iovec *iov, int count, bool nowait)
+{
+    struct msghdr m = message_part(op, iov, count);
+    ssize_t r = neg_errno(gp__real.recvmsg(op->wait.fd, &m, op->flags | (nowait ? MSG_DONTWAIT : 0)));
+    if (r >= 0 && op->parts == 0) {
+        op->msg->msg_namelen = m.msg_namelen;
+        op->msg->msg_controllen = m.msg_controllen;
+        op->msg->msg_flags = m.msg_flags;
+    }
+    return r;
+}
+
+static ssize_t call_sendmsg(struct io_op *op, struct iovec *iov, int count, bool nowait)
+{
+    struct msghdr m = message_part(op, iov, count);
+    return neg_errno(gp__real.sendmsg(op->wait.fd, &m, op->flags | (nowait ? MSG_DONTWAIT : 0)));
+}
+
+/* Copies the front of iov, at most max bytes, into out (room for n entries). */
+static int iov_front(const struct iovec *iov, int count, size_t max, struct iovec *out, int n)
 {
     int k = 0;
-    for (; k < n && k < c->count && max > 0; k++) {
-        out[k] = c->iov[k];
+    for (; k < n && k < count && max > 0; k++) {
+        out[k] = iov[k];
         if (out[k].iov_len > max)
             out[k].iov_len = max;
         max -= out[k].iov_len;
@@ -148,177 +228,135 @@ static int cursor_front(const struct iov_cursor *c, size_t max, struct iovec *ou
     return k;
 }
 
-static size_t iov_total(const struct iovec *iov, int count)
+/* One transfer, waiting as the blocking call would until it moves something or fails. */
+static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count)
 {
-    size_t total = 0;
-    for (int i = 0; i < count; i++)
-        total += iov[i].iov_len;
-    return total;
-}
-
-ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
-{
-    struct io_wait w = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO};
     for (;;) {
-        ssize_t r = neg_errno(preadv2(fd, iov, iovcnt, -1, RWF_NOWAIT));
-        if (!would_block(r))
+        ssize_t r = op->call(op, iov, count, true);
+        if (r != -EAGAIN && r != -EOPNOTSUPP)
             return r;
-        int next = wait_ready(&w, r);
-        if (next == CALL_PLAIN || next == CALL_READY) /* a read of a ready fd does not wait */
-            return neg_errno(gp__real.readv(fd, iov, iovcnt));
+        int next = wait_ready(&op->wait, r);
+        if (next == CALL_PLAIN)
+            return op->call(op, iov, count, false);
+        if (next == CALL_READY) {
+            struct iovec front[8];
+            int n = iov_front(iov, count, op->ready_limit, front, 8);
+            return op->call(op, front, n, false);
+        }
         if (next < 0)
             return next;
     }
 }
 
-/* The blocking write contract: everything is written unless an error or the socket's send
- * timeout ends the call, in which case the bytes already written are the result. */
-static ssize_t finish_write(size_t done, ssize_t err) { return done ? (ssize_t)done : err; }
+/* Transfers until the cursor is consumed, as a blocking write does (and a blocking read
+ * where it gathers). An error or a timeout after some bytes ends the call with the bytes
+ * moved so far, as natively; a read that meets end of file stops there. */
+static ssize_t transfer_all(struct io_op *op, struct iov_cursor *c, size_t done)
+{
+    do {
+        ssize_t r = transfer_once(op, c->iov, c->count);
+        op->parts++;
+        if (r <= 0)
+            return done ? (ssize_t)done : r;
+        done += (size_t)r;
+        if (cursor_advance(c, (size_t)r) < 0)
+            return (ssize_t)done;
+    } while (c->left > 0);
+    return (ssize_t)done;
+}
+
+ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO},
+                       .call = call_readv, .ready_limit = SIZE_MAX};
+    struct iov_cursor c;
+    cursor_init(&c, iov, iovcnt);
+    ssize_t r = transfer_once(&op, c.iov, c.count);
+    op.parts = 1;
+    /* RWF_NOWAIT stops a regular file's read where its page cache ends; natively the read
+     * goes on to the end of the request (or of the file). */
+    if (r > 0 && (size_t)r < c.left && disk_file(fd) && cursor_advance(&c, (size_t)r) == 0)
+        r = transfer_all(&op, &c, (size_t)r);
+    cursor_free(&c);
+    return r;
+}
 
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
 {
-    struct io_wait w = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO};
-    size_t total = iov_total(iov, iovcnt < 0 || iovcnt > IOV_MAX ? 0 : iovcnt), done = 0;
-    struct iov_cursor cur;
-    int r0 = cursor_init(&cur, iov, iovcnt);
-    if (r0 < 0)
-        return r0;
-    for (;;) {
-        bool last = false; /* the plain call writes all it will write */
-        ssize_t r = neg_errno(pwritev2(fd, cur.iov, cur.count, -1, RWF_NOWAIT));
-        if (would_block(r)) {
-            int next = wait_ready(&w, r);
-            if (next == RETRY)
-                continue;
-            if (next == CALL_READY) {
-                /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: a write of
-                 * no more does not wait (and is atomic, as the program expects). */
-                struct iovec front[8];
-                r = neg_errno(gp__real.writev(fd, front, cursor_front(&cur, PIPE_BUF, front, 8)));
-            } else if (next == CALL_PLAIN) {
-                r = neg_errno(gp__real.writev(fd, cur.iov, cur.count));
-                last = true;
-            } else {
-                r = next;
-            }
-        }
-        if (r < 0) {
-            cursor_free(&cur);
-            return finish_write(done, r);
-        }
-        done += (size_t)r;
-        if (done >= total || last) {
-            cursor_free(&cur);
-            return (ssize_t)done;
-        }
-        cursor_advance(&cur, (size_t)r);
-    }
+    /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: after CALL_READY a
+     * write of no more does not wait (and one of no more is atomic, as the program
+     * expects). */
+    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO},
+                       .call = call_writev, .ready_limit = PIPE_BUF};
+    struct iov_cursor c;
+    cursor_init(&c, iov, iovcnt);
+    ssize_t r = transfer_all(&op, &c, 0);
+    cursor_free(&c);
+    return r;
+}
+
+/* Flags that make a receive or send return at once natively: the plain call is the answer.
+ * (MSG_ERRQUEUE reads the error queue, which poll does not report as readable; MSG_OOB
+ * fails at once when no urgent data is there.) */
+enum { PASS_THROUGH_FLAGS = MSG_DONTWAIT | MSG_ERRQUEUE | MSG_OOB };
+
+static bool stream_socket(int fd)
+{
+    int type;
+    socklen_t len = sizeof type;
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
 }
 
 ssize_t gp__io_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-    if (flags & MSG_DONTWAIT)
+    if (flags & PASS_THROUGH_FLAGS)
         return neg_errno(gp__real.recvmsg(fd, msg, flags));
-    struct io_wait w = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO};
-    if (!(flags & MSG_WAITALL)) {
-        for (;;) {
-            ssize_t r = neg_errno(gp__real.recvmsg(fd, msg, flags | MSG_DONTWAIT));
-            if (r != -EAGAIN)
-                return r;
-            int next = wait_ready(&w, r);
-            if (next == CALL_PLAIN)
-                return neg_errno(gp__real.recvmsg(fd, msg, flags));
-            if (next < 0)
-                return next;
-        }
-    }
-    /* MSG_WAITALL: a blocking receive returns short only at end of stream, on an error or
-     * when the receive timeout expires. */
-    struct iov_cursor cur;
-    int r0 = cursor_init(&cur, msg->msg_iov, (int)msg->msg_iovlen);
-    if (r0 < 0)
-        return r0;
-    size_t total = iov_total(cur.iov, cur.count), done = 0;
-    struct msghdr part = *msg;
-    ssize_t result;
-    for (;;) {
-        part.msg_iov = cur.iov;
-        part.msg_iovlen = (size_t)cur.count;
-        ssize_t r = neg_errno(gp__real.recvmsg(fd, &part, flags | MSG_DONTWAIT));
-        if (r > 0) {
-            done += (size_t)r;
-            cursor_advance(&cur, (size_t)r);
-            if (done < total && !(part.msg_flags & MSG_TRUNC))
-                continue;
-        }
-        if (r >= 0 || r != -EAGAIN) {
-            result = r < 0 ? finish_write(done, r) : (ssize_t)done;
-            break;
-        }
-        int next = wait_ready(&w, r);
-        if (next == CALL_PLAIN) {
-            r = neg_errno(gp__real.recvmsg(fd, &part, flags));
-            result = r >= 0 ? (ssize_t)(done + (size_t)r) : finish_write(done, r);
-            break;
-        }
-        if (next < 0) {
-            result = finish_write(done, next);
-            break;
-        }
-    }
-    msg->msg_namelen = part.msg_namelen;
-    msg->msg_controllen = part.msg_controllen;
-    msg->msg_flags = part.msg_flags;
-    cursor_free(&cur);
-    return result;
+    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO},
+                       .call = call_recvmsg, .ready_limit = SIZE_MAX, .msg = msg, .flags = flags};
+    struct iov_cursor c;
+    cursor_init(&c, msg->msg_iov, (int)msg->msg_iovlen);
+    ssize_t r = transfer_once(&op, c.iov, c.count);
+    op.parts = 1;
+    /* MSG_WAITALL: a blocking receive on a stream socket returns short only at end of
+     * stream, on an error or a signal, or when the receive timeout expires. Datagrams and
+     * peeks are one transfer. */
+    if (r > 0 && (size_t)r < c.left && (flags & MSG_WAITALL) && !(flags & MSG_PEEK) &&
+        stream_socket(fd) && cursor_advance(&c, (size_t)r) == 0)
+        r = transfer_all(&op, &c, (size_t)r);
+    cursor_free(&c);
+    return r;
 }
 
 ssize_t gp__io_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-    if (flags & MSG_DONTWAIT)
+    if (flags & PASS_THROUGH_FLAGS)
         return neg_errno(gp__real.sendmsg(fd, msg, flags));
-    struct io_wait w = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO};
-    struct iov_cursor cur;
-    int r0 = cursor_init(&cur, msg->msg_iov, (int)msg->msg_iovlen);
-    if (r0 < 0)
-        return r0;
-    size_t total = iov_total(cur.iov, cur.count), done = 0;
-    struct msghdr part = *msg;
-    ssize_t result;
-    for (;;) {
-        part.msg_iov = cur.iov;
-        part.msg_iovlen = (size_t)cur.count;
-        ssize_t r = neg_errno(gp__real.sendmsg(fd, &part, flags | MSG_DONTWAIT));
-        if (r >= 0) {
-            done += (size_t)r;
-            if (done >= total) {
-                result = (ssize_t)done;
-                break;
-            }
-            cursor_advance(&cur, (size_t)r);
-            /* Ancillary data (SCM_RIGHTS, credentials) went with the first bytes. */
-            part.msg_control = NULL;
-            part.msg_controllen = 0;
-            continue;
-        }
-        if (r != -EAGAIN) {
-            result = finish_write(done, r);
-            break;
-        }
-        int next = wait_ready(&w, r);
-        if (next == CALL_PLAIN) {
-            r = neg_errno(gp__real.sendmsg(fd, &part, flags));
-            result = r >= 0 ? (ssize_t)(done + (size_t)r) : finish_write(done, r);
-            break;
-        }
-        if (next < 0) {
-            result = finish_write(done, next);
-            break;
-        }
-    }
-    cursor_free(&cur);
-    return result;
+    struct msghdr caller = *msg;
+    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO},
+                       .call = call_sendmsg, .ready_limit = PIPE_BUF, .msg = &caller,
+                       .flags = flags};
+    struct iov_cursor c;
+    cursor_init(&c, msg->msg_iov, (int)msg->msg_iovlen);
+    ssize_t r = transfer_all(&op, &c, 0);
+    cursor_free(&c);
+    return r;
 }
+
+/* A connect attempt with the fd made non-blocking for that one call. connect has no
+ * per-call non-blocking flag; the flag is restored before anything else can run, so no
+ * other green thread ever sees it, and the kernel goes on with the connection. */
+static int connect_attempt(int fd, int flags, const struct sockaddr *addr, socklen_t len)
+{
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    int r = (int)neg_errno(gp__real.connect(fd, addr, len));
+    fcntl(fd, F_SETFL, flags);
+    return r;
+}
+
+/* How often a connect to a unix socket whose backlog is full tries again: there is
+ * nothing to poll for until the server accepts. */
+#define FULL_BACKLOG_RETRY_NS 1000000
 
 int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
@@ -327,20 +365,22 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
         return -errno;
     if (flags & O_NONBLOCK)
         return (int)neg_errno(gp__real.connect(fd, addr, len));
-    /* connect has no per-call non-blocking flag. The fd is made non-blocking for the one
-     * attempt and restored before anything else can run: no other green thread ever sees
-     * the flag, and the kernel finishes the connection in the background. */
-    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return (int)neg_errno(gp__real.connect(fd, addr, len));
-    int r = (int)neg_errno(gp__real.connect(fd, addr, len));
-    fcntl(fd, F_SETFL, flags);
-    if (r == -EAGAIN) /* a full unix-socket backlog: nothing to poll for */
-        return (int)neg_errno(gp__real.connect(fd, addr, len));
+    int64_t deadline;
+    socket_deadline(fd, SO_SNDTIMEO, &deadline);
+    enum gp_interrupt intr = interrupt_rule(deadline);
+    int r;
+    while ((r = connect_attempt(fd, flags, addr, len)) == -EAGAIN) {
+        int64_t retry = gp__deadline_after(FULL_BACKLOG_RETRY_NS);
+        enum gp_wake why = gp__hub_park_until(retry < deadline ? retry : deadline, intr);
+        if (why == GP_WAKE_INTERRUPT)
+            return -EINTR;
+        if (gp__now_ns() >= deadline)
+            return -EAGAIN; /* SO_SNDTIMEO ended the wait for room in the backlog */
+    }
     /* EALREADY: an earlier connect was interrupted; a blocking one waits for it too. */
     if (r != -EINPROGRESS && r != -EALREADY)
         return r;
-    int64_t deadline = socket_deadline(fd, SO_SNDTIMEO);
-    switch (gp__hub_wait_fd(fd, GP_HUB_WRITE, deadline, interrupt_rule(deadline))) {
+    switch (gp__hub_wait_fd(fd, GP_HUB_WRITE, deadline, intr)) {
     case GP_WAKE_CLOSED:
         return -EBADF;
     case GP_WAKE_INTERRUPT:
@@ -356,14 +396,24 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
     return (int)neg_errno(gp__real.connect(fd, addr, len));
 }
 
+/* accept on something that is not a listening socket fails at once natively. */
+static bool listening_socket(int fd)
+{
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
+}
+
 int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool use_accept4)
 {
     /* accept has no per-call non-blocking flag either, and the listening socket may be
      * shared with other processes (prefork servers): readiness is checked with poll, and
-     * the fd's flags are never changed. */
+     * the fd's flags are never changed. Bad flags and non-listening fds get the kernel's
+     * answer at once. */
     struct io_wait w = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO};
-    for (;;) {
-        if (poll_now(fd, GP_HUB_READ) != 0)
+    bool valid = !(flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC));
+    while (valid && poll_now(fd, GP_HUB_READ) == 0) {
+        if (!w.checked && !listening_socket(fd))
             break;
         int next = wait_ready(&w, -EAGAIN);
         if (next == CALL_PLAIN)
