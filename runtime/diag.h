@@ -1,7 +1,7 @@
 /* One-line reports on stderr ("greenpatch: ..."), the shim's only way of speaking. They are
- * written with the raw write system call: never through the interposed write (which could
- * park the caller, even inside a signal handler), and usable before the real-symbol table
- * exists. */
+ * written with system calls directly: never through the interposed write (which could park
+ * the caller, even inside a signal handler), usable before the real-symbol table exists,
+ * and never blocking for long on a stderr that nobody reads. */
 #ifndef GP_DIAG_H
 #define GP_DIAG_H
 
