@@ -11,6 +11,7 @@
 #include "list.h"
 #include "real.h"
 #include "signals.h"
+#include "waitq.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -23,6 +24,7 @@ _Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_
 
 static struct {
     struct ev_loop *(*loop_new)(unsigned int flags);
+    void (*loop_destroy)(struct ev_loop *);
     int (*run)(struct ev_loop *, int flags);
     void (*now_update)(struct ev_loop *);
     void (*io_start)(struct ev_loop *, ev_io *);
@@ -42,6 +44,13 @@ struct fd_waiter {
     struct fd_waiter *prev;
 };
 
+/* A wake-up posted by another OS thread: malloc'd by the poster, freed by the hub. */
+struct posted_wake {
+    struct posted_wake *next; /* on hub.posted */
+    const void *key;
+    int n;
+};
+
 /* A deadline on a park; lives on the parked thread's stack. */
 struct timed_park {
     ev_timer timer;
@@ -51,7 +60,7 @@ struct timed_park {
 static struct {
     struct ev_loop *loop;
     ev_async async;                      /* woken by gp__hub_post from other OS threads */
-    struct gp_remote_wake *posted;       /* Treiber stack, pushed by any thread */
+    struct posted_wake *posted;          /* Treiber stack, pushed by any thread */
     struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
     size_t fd_capacity;
 } hub;
@@ -65,11 +74,11 @@ static void on_libev_error(const char *msg)
 static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
 {
     (void)loop, (void)w, (void)revents;
-    struct gp_remote_wake *list = __atomic_exchange_n(&hub.posted, NULL, __ATOMIC_ACQUIRE);
+    struct posted_wake *list = __atomic_exchange_n(&hub.posted, NULL, __ATOMIC_ACQUIRE);
     while (list) {
-        struct gp_remote_wake *next = list->next;
-        /* Read next first: once its thread runs, the node may be gone. */
-        gp__sched_unpark(list->thread, GP_WAKE_READY);
+        struct posted_wake *next = list->next;
+        gp__waitq_wake(list->key, list->n);
+        free(list);
         list = next;
     }
 }
@@ -86,6 +95,7 @@ static int load_libev(void)
     if (!(*(void **)&ev.field = dlsym(lib, name)))                                            \
         return -ENOENT;
     GP_EV_BIND(loop_new, "ev_loop_new")
+    GP_EV_BIND(loop_destroy, "ev_loop_destroy")
     GP_EV_BIND(run, "ev_run")
     GP_EV_BIND(now_update, "ev_now_update")
     GP_EV_BIND(io_start, "ev_io_start")
@@ -99,20 +109,26 @@ static int load_libev(void)
     return 0;
 }
 
+static struct ev_loop *new_loop(void)
+{
+    /* NOENV: the program's LIBEV_FLAGS is not ours to obey. NOSIGMASK: libev must not
+     * change the program's signal mask. */
+    struct ev_loop *loop = ev.loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
+    if (loop) {
+        ev_async_init(&hub.async, take_posted);
+        ev.async_start(loop, &hub.async);
+    }
+    return loop;
+}
+
 int gp__hub_init(void)
 {
     int r = load_libev();
     if (r < 0)
         return r;
     ev.set_syserr_cb(on_libev_error);
-    /* NOENV: the program's LIBEV_FLAGS is not ours to obey. NOSIGMASK: libev must not
-     * change the program's signal mask. */
-    hub.loop = ev.loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
-    if (!hub.loop)
-        return -ENOMEM;
-    ev_async_init(&hub.async, take_posted);
-    ev.async_start(hub.loop, &hub.async);
-    return 0;
+    hub.loop = new_loop();
+    return hub.loop ? 0 : -ENOMEM;
 }
 
 void gp__hub_run(void)
@@ -233,14 +249,36 @@ void gp__hub_fd_closing(int fd)
     }
 }
 
-void gp__hub_post(struct gp_remote_wake *w)
+int gp__hub_post_wake(const void *key, int n)
 {
-    struct gp_remote_wake *head = __atomic_load_n(&hub.posted, __ATOMIC_RELAXED);
+    struct posted_wake *w = malloc(sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    *w = (struct posted_wake){.key = key, .n = n};
+    struct posted_wake *head = __atomic_load_n(&hub.posted, __ATOMIC_RELAXED);
     do
         w->next = head;
     while (!__atomic_compare_exchange_n(&hub.posted, &head, w, true, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
     ev.async_send(hub.loop, &hub.async);
+    return 0;
+}
+
+void gp__hub_after_fork(void)
+{
+    /* The parent's loop shares its epoll instance and eventfd with the parent, and its
+     * watchers belong to threads the child does not have. Its memory is dropped, not
+     * freed: the watchers on it live on stacks that no longer run. */
+    hub.posted = NULL;
+    for (size_t fd = 0; fd < hub.fd_capacity; fd++)
+        hub.fd_heads[fd] = NULL;
+    if (hub.loop)
+        ev.loop_destroy(hub.loop);
+    hub.loop = new_loop();
+    if (!hub.loop) {
+        gp__diag("cannot create an event loop in the fork child");
+        abort();
+    }
 }
 
 void gp__hub_wake_from_signal(void)

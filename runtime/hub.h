@@ -11,12 +11,6 @@
 
 enum { GP_HUB_READ = 1, GP_HUB_WRITE = 2 }; /* equal to libev's EV_READ and EV_WRITE */
 
-/* A wake-up from another OS thread; owned by the poster until the hub has taken it. */
-struct gp_remote_wake {
-    struct gp_remote_wake *next; /* on the hub's posted stack; the hub's while posted */
-    struct gp_thread *thread;    /* the parked green thread to make runnable */
-};
-
 /* Loads libev privately and creates the loop. Returns 0 or a negative errno. */
 int gp__hub_init(void);
 /* The hub fiber's body. */
@@ -32,8 +26,12 @@ enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_inter
 /* Called before fd is closed: every green thread waiting on it wakes with GP_WAKE_CLOSED. */
 void gp__hub_fd_closing(int fd);
 
-/* From any OS thread: makes w->thread runnable (GP_WAKE_READY) through the hub. */
-void gp__hub_post(struct gp_remote_wake *w);
+/* From an OS thread the scheduler does not run: wakes up to n green waiters of key (a
+ * condition variable that thread signalled; see waitq.h) through the hub. Returns 0 or
+ * -ENOMEM. */
+int gp__hub_post_wake(const void *key, int n);
+/* In a fork child: a loop of the child's own, and no waiters (they were other threads). */
+void gp__hub_after_fork(void);
 /* From a signal handler: makes the hub look at what the handler noted (signals.h). */
 void gp__hub_wake_from_signal(void);
 

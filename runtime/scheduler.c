@@ -8,6 +8,8 @@
 #include "guard.h"
 #include "hub.h"
 #include "real.h"
+#include "signals.h"
+#include "waitq.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -155,14 +157,24 @@ static void hub_entry(struct gp_transfer tr)
     gp__hub_run();
 }
 
-/* A child of fork has only the thread that forked, as natively: the others must never run
- * there, and with one green thread every call goes straight to libc. (The child still
- * shares the parent's event loop; a child that starts threads of its own is not supported
- * yet.) */
+/* A child of fork has only the thread that forked, as natively: the other green threads
+ * must never run there, nothing may wait on them, and the child's waits need an event loop
+ * of its own (the parent's shares its epoll instance with the parent). */
 static void forget_other_threads(void)
 {
+    struct gp_thread *self = gp__current;
+    if (!self)
+        return; /* forked from another OS thread: the child has no green threads at all */
     gp__list_init(&sched.run_queue);
+    sched.reap = NULL;
     gp__sched_live = 1;
+    if (self->is_main)
+        self->lock_id = (int)gettid(); /* glibc gives the child's thread its new TID */
+    else
+        sched.main = NULL;
+    gp__waitq_after_fork();
+    gp__signal_after_fork();
+    gp__hub_after_fork();
 }
 
 /* Adopts the calling OS thread: its current flow becomes the main green thread and the

@@ -5,7 +5,8 @@
  * (signal(7)). Under the shim the green threads wait in the hub, not in the kernel, so
  * the shim installs the program's handlers behind a trampoline that notes each delivery,
  * and the hub then interrupts the green thread the kernel would have interrupted: the main
- * thread, to which Linux delivers a process-directed signal unless it blocks it. */
+ * thread, to which Linux delivers a process-directed signal unless it blocks it, if it was
+ * waiting; nobody for a signal aimed at the thread that was running. */
 #ifndef GP_SIGNALS_H
 #define GP_SIGNALS_H
 
@@ -24,5 +25,7 @@ void gp__signal_leave_wait(struct gp_thread *t);
 /* Run by the hub around each poll: delivers what the trampoline noted. */
 void gp__signal_dispatch(void);
 bool gp__signal_pending(void);
+/* In a fork child: the waiting threads were other threads, which the child does not have. */
+void gp__signal_after_fork(void);
 
 #endif

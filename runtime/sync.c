@@ -128,6 +128,15 @@ int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
     return why == GP_WAKE_TIMEOUT ? -ETIMEDOUT : 0;
 }
 
+int gp__cond_wake_from_stranger(pthread_cond_t *c, bool all)
+{
+    int r = all ? gp__real.pthread_cond_broadcast(c) : gp__real.pthread_cond_signal(c);
+    /* Green waiters wait in the wait table, which only the scheduler thread touches. */
+    if (gp__sched_main() && !gp__current)
+        gp__hub_post_wake(c, all ? INT_MAX : 1);
+    return -r;
+}
+
 int gp__cond_wake(pthread_cond_t *c, bool all)
 {
     gp__waitq_wake(c, all ? INT_MAX : 1);

@@ -27,6 +27,9 @@ int gp__mutex_unlock(pthread_mutex_t *m);
 int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline);
 /* Wakes one (all: every) green waiter of c, and any real waiters too. */
 int gp__cond_wake(pthread_cond_t *c, bool all);
+/* The same, called from an OS thread the scheduler does not run (a timer's SIGEV_THREAD
+ * callback, say): the green waiters are woken through the hub. */
+int gp__cond_wake_from_stranger(pthread_cond_t *c, bool all);
 /* The clock of c's timed waits (pthread_condattr_setclock). */
 clockid_t gp__cond_clock(const pthread_cond_t *c);
 /* Process-shared condition variables are waited on by other processes: not ours to park. */

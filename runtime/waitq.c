@@ -55,3 +55,9 @@ int gp__waitq_wake(const void *key, int n)
     }
     return woken;
 }
+
+void gp__waitq_after_fork(void)
+{
+    for (size_t i = 0; i < BUCKETS; i++)
+        buckets[i].next = buckets[i].prev = NULL; /* bucket_of initialises on next use */
+}

@@ -13,5 +13,7 @@
 enum gp_wake gp__waitq_wait(const void *key, int64_t deadline);
 /* Wakes up to n waiters of key, oldest first; returns how many it woke. */
 int gp__waitq_wake(const void *key, int n);
+/* In a fork child: the waiters were other threads, which the child does not have. */
+void gp__waitq_after_fork(void);
 
 #endif

@@ -53,18 +53,16 @@ int gp_shim_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clocki
     return wait_until(c, m, clock, abstime);
 }
 
-GP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+static int wake(pthread_cond_t *c, bool all)
 {
-    if (!green_cond(c))
-        return gp__real.pthread_cond_signal(c);
     int saved = errno;
-    return gp_return_error(gp__cond_wake(c, false), saved);
+    if (!gp__init() || gp__cond_shared(c) || (gp__current && gp__current->is_hub))
+        return all ? gp__real.pthread_cond_broadcast(c) : gp__real.pthread_cond_signal(c);
+    if (!gp__current)
+        return gp_return_error(gp__cond_wake_from_stranger(c, all), saved);
+    return gp_return_error(gp__cond_wake(c, all), saved);
 }
 
-GP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
-{
-    if (!green_cond(c))
-        return gp__real.pthread_cond_broadcast(c);
-    int saved = errno;
-    return gp_return_error(gp__cond_wake(c, true), saved);
-}
+GP_EXPORT int pthread_cond_signal(pthread_cond_t *c) { return wake(c, false); }
+
+GP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c) { return wake(c, true); }

@@ -223,25 +223,24 @@ Test(runtime, closing_an_fd_wakes_its_waiters)
     cr_assert_eq(gp_join(t, NULL), 0);
 }
 
-static struct gp_remote_wake remote;
+static int posted_key;
 
 static void *post_from_os_thread(void *arg)
 {
     (void)arg;
     usleep(20000);
-    gp__hub_post(&remote);
+    cr_assert_eq(gp__hub_post_wake(&posted_key, 1), 0);
     return NULL;
 }
 
-Test(runtime, another_os_thread_wakes_a_parked_green_thread)
+Test(runtime, another_os_thread_wakes_a_waiting_green_thread)
 {
     gp_thread_t *t;
     cr_assert_eq(gp_spawn(&t, return_self, NULL), 0);
     cr_assert_eq(gp_join(t, NULL), 0);
-    remote.thread = gp__current;
     pthread_t os_thread;
     cr_assert_eq(pthread_create(&os_thread, NULL, post_from_os_thread, NULL), 0);
-    cr_assert_eq(gp__sched_park(), GP_WAKE_READY);
+    cr_assert_eq(gp__waitq_wait(&posted_key, GP_NO_DEADLINE), GP_WAKE_READY);
     pthread_join(os_thread, NULL);
 }
 

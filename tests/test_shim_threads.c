@@ -477,6 +477,9 @@ Test(shim_threads, signal_handlers_interrupt_the_waits_the_kernel_would, .timeou
         "read on a pipe, no SA_RESTART: -1 EINTR, handler ran 1\n"
         "recv with SO_RCVTIMEO, SA_RESTART: -1 EINTR, handler ran 1\n"
         "a handler that ran while main was busy interrupted the sleeping thread: no\n"
+        "raise, then nanosleep: 0 0\n"
+        "a SIGPIPE in another thread (its write: EPIPE, handler ran 1) left main's read alone: "
+        "1 0\n"
         "sigaction reports the handler: yes, SA_RESTART|SA_NODEFER: yes, SA_SIGINFO: no, "
         "mask has SIGUSR2: yes\n"
         "signal returns the previous handler: yes\n"
@@ -548,5 +551,31 @@ Test(shim_threads, sync_edge_cases_answer_as_glibc, .timeout = 40)
                     "main detached itself and exits\n"
                     "the last thread finished after main exited\n",
                     0);
+    run_pair_free(&pair);
+}
+
+/* ---- fork ---- */
+
+Test(shim_threads, fork_child_has_only_the_forking_thread_and_a_loop_of_its_own, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "fork_child", NULL, NULL,
+                    "child: cond timedwait: ETIMEDOUT\n"
+                    "child: a thread of its own returned 7\n"
+                    "child: the parent's threads did not run here: yes\n"
+                    "parent: the child exited with 0\n"
+                    "parent: its reader read 1 byte\n"
+                    "parent: its ticker ticked 5 times\n",
+                    0);
+    run_pair_free(&pair);
+}
+
+/* ---- a condition variable signalled by an OS thread the shim does not run ---- */
+
+Test(shim_threads, cond_signalled_by_a_glibc_timer_thread_wakes_a_green_waiter, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "stranger_cond", NULL, NULL,
+                    "woken by the timer thread's signal: yes (0)\n", 0);
     run_pair_free(&pair);
 }

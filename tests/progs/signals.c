@@ -7,6 +7,8 @@
  *  - read on a pipe restarts under SA_RESTART and fails with EINTR without it;
  *  - recv on a socket with SO_RCVTIMEO fails with EINTR even under SA_RESTART;
  *  - a handler that runs while main is busy interrupts no other thread's sleep;
+ *  - a signal aimed at the running thread (raise, SIGPIPE) ends no wait, not even a later
+ *    one of main's;
  *  - sigaction and signal report the program's own previous handler and flags.
  * With REPORT_OS_THREADS=1 it reports the OS thread count on stderr. */
 #include "thread_prog.h"
@@ -158,6 +160,53 @@ static void check_busy_main(void)
            yes_no(err != 0));
 }
 
+static void check_raise_then_sleep(void)
+{
+    install(0);
+    raise(SIGALRM);
+    struct timespec t = {.tv_nsec = 50000000}, rem;
+    int r = nanosleep(&t, &rem);
+    printf("raise, then nanosleep: %d %s\n", r, error_name(r ? errno : 0));
+}
+
+struct sigpipe_then_feed {
+    int feed;
+};
+
+static void *write_to_closed_pipe_then_feed(void *arg)
+{
+    struct sigpipe_then_feed *s = arg;
+    int p[2];
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+    close(p[0]);
+    usleep(20000);
+    ssize_t r = write(p[1], "x", 1); /* SIGPIPE, aimed at this thread */
+    close(p[1]);
+    usleep(20000);
+    must_succeed(write(s->feed, "y", 1) == 1 ? 0 : errno, "write");
+    return (void *)(intptr_t)(r < 0 ? errno : 0);
+}
+
+static void check_sigpipe_elsewhere(void)
+{
+    struct sigaction sa = {.sa_handler = on_alarm};
+    sigemptyset(&sa.sa_mask);
+    must_succeed(sigaction(SIGPIPE, &sa, NULL) ? errno : 0, "sigaction SIGPIPE");
+    int p[2];
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+    struct sigpipe_then_feed s = {.feed = p[1]};
+    handled = 0;
+    pthread_t t = start_thread(NULL, write_to_closed_pipe_then_feed, &s);
+    char c;
+    ssize_t r = read(p[0], &c, 1);
+    int write_error = (int)(intptr_t)join_or_die(t);
+    printf("a SIGPIPE in another thread (its write: %s, handler ran %d) left main's read alone: "
+           "%zd %s\n",
+           error_name(write_error), (int)handled, r, error_name(r < 0 ? errno : 0));
+    close(p[0]);
+    close(p[1]);
+}
+
 static void on_other(int sig) { (void)sig; }
 
 static void check_reported_actions(void)
@@ -190,6 +239,8 @@ int main(void)
     check_pipe_read(0, "no SA_RESTART");
     check_socket_with_timeout();
     check_busy_main();
+    check_raise_then_sleep();
+    check_sigpipe_elsewhere();
     check_reported_actions();
     stop_ticker = true;
     join_or_die(tick);
