@@ -44,7 +44,7 @@ $(BUILD)/%.o: %.c $(wildcard runtime/*.h shim/*.h)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 # boost.context is linked statically (its fcontext objects are position-independent
-# assembly, no libstdc++); libev is loaded privately at run time (see runtime/ev.c).
+# assembly, no libstdc++); libev is loaded privately at run time (see runtime/hub.c).
 $(LIB): $(LIB_OBJ) $(MAP)
 	@test -n "$(BOOST_CONTEXT_A)" || { echo "libboost_context.a not found: run scripts/setup" >&2; exit 1; }
 	$(CC) -shared -o $@ $(LIB_OBJ) $(SAN) -Wl,--version-script=$(MAP) -Wl,-z,now \

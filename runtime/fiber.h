@@ -37,7 +37,8 @@ struct gp_fiber {
 };
 
 /* Allocates a stack of at least size usable bytes with a guard of guard bytes (rounded to
- * pages), reusing a cached one when the sizes match. Returns 0 or -ENOMEM. */
+ * pages), reusing a cached one when the sizes match. Returns 0, -ENOMEM when no memory
+ * can be mapped, or -EAGAIN when the guard cannot be installed. */
 int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard);
 /* Uses memory the program supplied (pthread_attr_setstack): no guard, never freed. */
 void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size);
@@ -58,7 +59,7 @@ _Noreturn void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to
 /* First thing a new fiber's entry does with the transfer it received. */
 struct gp_fiber *gp__fiber_started(struct gp_transfer t);
 
-/* The green thread's stack that contains addr in its guard, for the overflow report. */
+/* True when addr is in s's guard (or just below it): a fault there is a stack overflow. */
 bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr);
 
 #endif

@@ -1,9 +1,11 @@
 /* Cooperative I/O on sockets, pipes, FIFOs and terminals. Each call first tries the
  * operation without blocking and without touching the fd's flags (MSG_DONTWAIT for
- * sockets, RWF_NOWAIT for read/write); when it would block, the green thread waits on the
- * hub for readiness and tries again. What the program sees is what the blocking call would
+ * sockets, RWF_NOWAIT for read/write; connect alone makes its one attempt with O_NONBLOCK
+ * set and restored before anything else runs); when it would block, the green thread
+ * waits on the hub for readiness and tries again. What the program sees is what the blocking call would
  * have returned: full writes, SO_RCVTIMEO/SO_SNDTIMEO expiry as EAGAIN, its own O_NONBLOCK
- * honoured at once. Regular files and block devices are read and written directly.
+ * honoured at once. Regular files and block devices are read and written with the plain
+ * calls when their data is not in the page cache (a worker pool is a later step).
  *
  * All functions return a count or 0, or a negative errno. */
 #ifndef GP_IO_H

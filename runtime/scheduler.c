@@ -1,4 +1,4 @@
-/* See sched.h. The scheduler is single-threaded by construction: only the scheduler thread
+/* See scheduler.h. The scheduler is single-threaded by construction: only the scheduler thread
  * touches it, so nothing here takes a lock. Wake-ups from other OS threads arrive through
  * the hub (gp__hub_post). */
 #include "scheduler.h"

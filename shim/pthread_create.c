@@ -1,6 +1,7 @@
 /* Green threads for the program's pthreads.
  * Interposes: pthread_create, pthread_join, pthread_tryjoin_np, pthread_timedjoin_np,
- * pthread_clockjoin_np, pthread_detach, pthread_exit, pthread_self, pthread_equal.
+ * pthread_clockjoin_np, pthread_detach, pthread_exit, pthread_self. (pthread_equal is
+ * left to glibc: it compares the handles, which are unique for green threads too.)
  *
  * A green thread's pthread_t is its struct gp_thread; the main thread keeps the pthread_t
  * glibc gave it, so that glibc functions the shim does not interpose still work on it. */
@@ -167,5 +168,3 @@ GP_EXPORT pthread_t pthread_self(void)
         return gp__real.pthread_self();
     return handle_of(gp__current);
 }
-
-GP_EXPORT int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
