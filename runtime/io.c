@@ -167,12 +167,24 @@ struct io_op {
     struct msghdr *msg;  /* sockets: the caller's message (name, control, flags) */
     int flags;           /* sockets: the caller's flags */
     int parts;           /* transfers made so far */
+    bool not_socket;     /* read: the fd said ENOTSOCK to a receive */
 };
 
+/* read on a socket is a receive without flags (recv(2)); tried as one first, it needs no
+ * check of the file type after a short read, which is the usual read on a socket. */
 static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
     int fd = op->wait.fd;
-    return neg_errno(nowait ? preadv2(fd, iov, count, -1, RWF_NOWAIT) : gp__real.readv(fd, iov, count));
+    if (!nowait)
+        return neg_errno(gp__real.readv(fd, iov, count));
+    if (!op->not_socket) {
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)count};
+        ssize_t r = neg_errno(gp__real.recvmsg(fd, &m, MSG_DONTWAIT));
+        if (r != -ENOTSOCK)
+            return r;
+        op->not_socket = true;
+    }
+    return neg_errno(preadv2(fd, iov, count, -1, RWF_NOWAIT));
 }
 
 static ssize_t call_writev(struct io_op *op, struct iovec *iov, int count, bool nowait)
@@ -275,7 +287,8 @@ ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
     op.parts = 1;
     /* RWF_NOWAIT stops a regular file's read where its page cache ends; natively the read
      * goes on to the end of the request (or of the file). */
-    if (r > 0 && (size_t)r < c.left && disk_file(fd) && cursor_advance(&c, (size_t)r) == 0)
+    if (r > 0 && (size_t)r < c.left && op.not_socket && disk_file(fd) &&
+        cursor_advance(&c, (size_t)r) == 0)
         r = transfer_all(&op, &c, (size_t)r);
     cursor_free(&c);
     return r;

@@ -100,6 +100,13 @@ static void check_same_under_shim(const char *name, const char *input,
     run_result_free(&shim);
 }
 
+Test(shim_io, regular_file_read_returns_the_whole_request)
+{
+    check_same_under_shim("io_file_read", NULL,
+                          "read of the whole file in one call returned all of it: yes\n"
+                          "and the bytes are right: yes\n");
+}
+
 Test(shim_io, pipes_between_threads)
 {
     check_same_under_shim("io_pipe_pingpong", NULL, NULL);
