@@ -173,9 +173,22 @@ enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
 {
     if (intr == GP_INTR_NEVER)
         return park_until(deadline);
-    gp__signal_enter_wait(gp__current, intr);
-    enum gp_wake why = park_until(deadline);
-    gp__signal_leave_wait(gp__current);
+    struct gp_thread *self = gp__current;
+    gp__signal_enter_wait(self, intr);
+    enum gp_wake why;
+    for (;;) {
+        why = park_until(deadline);
+        if (why != GP_WAKE_INTERRUPT)
+            break;
+        /* The handlers run here, on this thread's own stack, as the kernel would have run
+         * them in this thread; then the wait ends, or goes on under SA_RESTART. */
+        gp__signal_leave_wait(self);
+        bool restart = gp__signal_run_deferred(self);
+        if (!restart || intr == GP_INTR_ALWAYS)
+            return why;
+        gp__signal_enter_wait(self, intr);
+    }
+    gp__signal_leave_wait(self);
     return why;
 }
 

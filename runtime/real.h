@@ -51,6 +51,7 @@
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
     X(int, close, (int))                                                                      \
+    X(int, pthread_kill, (pthread_t, int))                                                    \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
     X(__sighandler_t, signal, (int, __sighandler_t))                                          \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                      \

@@ -33,6 +33,7 @@ static struct {
     struct gp_thread *reap;    /* exited; its stack is released once we are off it */
     uint64_t next_id;
     unsigned switches_since_poll;
+    pthread_t os_thread;       /* the scheduler's OS thread */
 } sched;
 
 static void finish_switch_in(void);
@@ -168,10 +169,13 @@ static void forget_other_threads(void)
     gp__list_init(&sched.run_queue);
     sched.reap = NULL;
     gp__sched_live = 1;
+    self->joiner = NULL; /* a parent's thread, which the child does not have */
     if (self->is_main)
         self->lock_id = (int)gettid(); /* glibc gives the child's thread its new TID */
-    else
-        sched.main = NULL;
+    /* The forking thread is the child's main thread: signals go to it. (A green thread
+     * other than main keeps its pthread_t and lock id, which the program may hold.) */
+    sched.main = self;
+    sched.os_thread = gp__real.pthread_self();
     gp__waitq_after_fork();
     gp__signal_after_fork();
     gp__hub_after_fork();
@@ -208,6 +212,7 @@ static int start_scheduler(void)
     pthread_atfork(NULL, NULL, forget_other_threads);
     sched.main = main;
     sched.hub = hub;
+    sched.os_thread = gp__real.pthread_self();
     gp__sched_live = 1;
     gp__current = main;
     return 0;
@@ -281,6 +286,21 @@ struct gp_thread *gp__sched_lookup(const void *p)
 }
 
 struct gp_thread *gp__sched_main(void) { return sched.main; }
+
+pthread_t gp__sched_os_thread(void) { return sched.os_thread; }
+
+pthread_t gp__sched_handle(const struct gp_thread *t)
+{
+    return t->is_main ? sched.os_thread : (pthread_t)t;
+}
+
+struct gp_thread *gp__sched_from_handle(pthread_t h)
+{
+    struct gp_thread *main = sched.main;
+    if (main && main->is_main && h == sched.os_thread)
+        return gp__sched_lookup(main);
+    return gp__sched_lookup((const void *)h);
+}
 
 
 int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)

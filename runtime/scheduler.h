@@ -9,6 +9,7 @@
 #include "fiber.h"
 #include "list.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,7 +53,7 @@ struct gp_thread {
     struct gp_thread *joiner; /* the thread parked in join on this one, not owned */
     enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
     struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
-    int wait_seq;                /* counts its interruptible waits, to tell one from the next */
+    unsigned wait_seq;           /* counts its interruptible waits, to tell one from the next */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */
@@ -91,6 +92,15 @@ int gp__sched_detach(struct gp_thread *t);
 /* t if p points at a green thread that can still be joined or detached, else NULL. */
 struct gp_thread *gp__sched_lookup(const void *p);
 struct gp_thread *gp__sched_main(void);
+
+/* A green thread's pthread_t: the main thread keeps the one glibc gave the scheduler's OS
+ * thread, so that glibc functions the shim does not interpose still work on it; the
+ * others' is their struct gp_thread. */
+pthread_t gp__sched_handle(const struct gp_thread *t);
+/* The green thread behind a pthread_t, or NULL for a real thread's. Any OS thread may ask. */
+struct gp_thread *gp__sched_from_handle(pthread_t h);
+/* The pthread_t of the OS thread that runs every green thread. */
+pthread_t gp__sched_os_thread(void);
 
 /* Park the caller until gp__sched_unpark; returns the reason it was given. The caller
  * registers itself wherever the wake will come from before parking. */

@@ -1,4 +1,14 @@
-/* See signal.h. */
+/* See signals.h.
+ *
+ * Where a handler runs. The kernel runs a handler on the thread it delivers the signal to,
+ * in that thread's context, so a handler may siglongjmp back into that thread's frames.
+ * Under the shim the signal reaches the one OS thread while some fiber (a green thread or
+ * the hub) is running. When the thread the kernel would have chosen is the running one,
+ * the handler runs at once. When it is a green thread parked in a wait that a handler
+ * ends, the handler is deferred: the thread is woken, runs the handler on its own fiber,
+ * and its call then fails with EINTR or restarts, as the kernel would have done. Otherwise
+ * (the chosen thread waits on a mutex or a join, where no handler ends the wait, or is
+ * runnable) the handler runs at once on the current fiber. */
 #include "signals.h"
 
 #include "guard.h"
@@ -14,14 +24,22 @@
  * Written by gp__signal_action, read by the trampoline. */
 static struct sigaction program_action[NSIG];
 
-/* Deliveries noted by the trampoline and not yet dispatched by the hub. A signal for the
- * main thread names the wait it interrupted, so that a wait begun after the handler ran is
- * never ended by it. */
-static volatile sig_atomic_t main_pending;  /* main's wait number main_wait_seq was hit */
-static volatile sig_atomic_t main_wait_seq;
-static volatile sig_atomic_t main_restart;  /* every handler that hit it had SA_RESTART */
-static volatile sig_atomic_t any_pending;   /* main is gone: some waiting thread was hit */
-static volatile sig_atomic_t any_restart;
+/* A handler deferred to a waiting green thread (standard signals coalesce, as in the
+ * kernel: one slot per signal). Written by the trampoline, taken by the hub and the
+ * target thread with signals blocked. */
+static struct deferred {
+    struct gp_thread *target; /* NULL: free; TARGET_ANY: the first waiting thread */
+    unsigned wait_seq;        /* the wait it ends (the target's wait_seq at delivery) */
+    bool restart;             /* SA_RESTART was set at delivery */
+    bool woken;               /* the hub has woken the target for it */
+    siginfo_t info;
+} deferred[NSIG];
+static volatile sig_atomic_t deferred_pending; /* some slot awaits the hub */
+
+#define TARGET_ANY ((struct gp_thread *)1)
+
+/* pthread_kill's target for a signal it is about to send to the shared OS thread. */
+static struct gp_thread *kill_target[NSIG];
 
 /* Green threads in a wait a signal may end, oldest first. */
 static struct gp_list interruptible = {&interruptible, &interruptible};
@@ -39,67 +57,79 @@ static bool wrappable(int sig)
     }
 }
 
+/* sa_handler and sa_sigaction share storage: SIG_DFL and SIG_IGN are no handler whatever
+ * the flags say (a saved action may carry SA_SIGINFO with SIG_DFL). */
 static bool has_handler(const struct sigaction *a)
 {
-    return (a->sa_flags & SA_SIGINFO) ||
-           (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN);
+    return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
 }
 
-/* The handler's SA_RESTART. siginterrupt() changes it through glibc's internal sigaction,
- * on the action installed in the kernel (ours): that is the flag that counts. After
+static void run_handler(int sig, const struct sigaction *a, siginfo_t *info, void *uctx)
+{
+    if (!has_handler(a))
+        return;
+    if (a->sa_flags & SA_SIGINFO)
+        a->sa_sigaction(sig, info, uctx);
+    else
+        a->sa_handler(sig);
+}
+
+static void trampoline(int sig, siginfo_t *info, void *uctx);
+
+/* The handler's SA_RESTART as the kernel sees it at delivery. siginterrupt() changes it
+ * through glibc's internal sigaction, on the action installed in the kernel (ours); after
  * SA_RESETHAND the kernel holds the default again, and the program's own flags count. */
-static bool restarts(int sig, const struct sigaction *program);
-
-/* Notes which wait the kernel would have interrupted. Linux gives a process-directed
- * signal to the main thread unless it blocks it (kernel/signal.c, complete_signal), and a
- * thread-directed one (raise, pthread_kill, SIGPIPE) to the thread that was running. */
-static void note_delivery(int sig, const siginfo_t *info, struct gp_thread *running, bool restart)
-{
-    bool to_running = info->si_code == SI_TKILL || sig == SIGPIPE;
-    if (to_running && !running->is_hub)
-        return; /* the running thread took it: it was not waiting */
-    struct gp_thread *main = gp__sched_main();
-    if (main && main->state != GP_DEAD) {
-        if (main == running || main->interrupt == GP_INTR_NEVER)
-            return; /* main took it, in no wait that a handler ends */
-        if (!main_pending || main_wait_seq != main->wait_seq) {
-            main_wait_seq = main->wait_seq;
-            main_restart = 1;
-        }
-        main_restart &= restart;
-        main_pending = 1;
-    } else {
-        if (!running->is_hub)
-            return; /* main is gone, and the running thread took it */
-        any_restart = any_pending ? any_restart & restart : restart;
-        any_pending = 1;
-    }
-    /* On the hub the loop may be about to sleep: wake it. (On a green thread, the hub
-     * looks at what is pending before it next sleeps; and libev's write must not run on a
-     * green thread, where it would enter the shim.) */
-    if (running->is_hub)
-        gp__hub_wake_from_signal();
-}
-
-static void trampoline(int sig, siginfo_t *info, void *uctx)
-{
-    struct gp_thread *running = gp__current;
-    struct sigaction a = program_action[sig];
-    if (a.sa_flags & SA_SIGINFO)
-        a.sa_sigaction(sig, info, uctx);
-    else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN)
-        a.sa_handler(sig);
-    /* No green threads yet, or another OS thread took it: no green wait was hit. */
-    if (running)
-        note_delivery(sig, info, running, restarts(sig, &a));
-}
-
 static bool restarts(int sig, const struct sigaction *program)
 {
     struct sigaction installed;
     if (gp__real.sigaction(sig, NULL, &installed) == 0 && installed.sa_sigaction == trampoline)
         return installed.sa_flags & SA_RESTART;
     return program->sa_flags & SA_RESTART;
+}
+
+/* The thread the kernel would have given the signal to: the one pthread_kill named; the
+ * running thread for other thread-directed signals (raise, SIGPIPE); for process-directed
+ * ones the main thread unless it is gone (kernel/signal.c, complete_signal), then the
+ * running thread, or when the OS thread was idle in the hub, some waiting thread. */
+static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running)
+{
+    struct gp_thread *named = __atomic_exchange_n(&kill_target[sig], NULL, __ATOMIC_ACQ_REL);
+    if (named)
+        return named;
+    struct gp_thread *main = gp__sched_main();
+    bool to_running = info->si_code == SI_TKILL || sig == SIGPIPE;
+    if (!running->is_hub && (to_running || !main || main->state == GP_DEAD))
+        return running;
+    if (main && main->state != GP_DEAD)
+        return main;
+    return TARGET_ANY;
+}
+
+static void trampoline(int sig, siginfo_t *info, void *uctx)
+{
+    struct gp_thread *running = gp__current;
+    struct sigaction a = program_action[sig];
+    if (!running) {
+        /* No green threads yet, or another OS thread took it. */
+        run_handler(sig, &a, info, uctx);
+        return;
+    }
+    bool restart = restarts(sig, &a);
+    struct gp_thread *t = target_of(sig, info, running);
+    bool waiting = t == TARGET_ANY || (t != running && t->state == GP_PARKED &&
+                                       t->interrupt != GP_INTR_NEVER);
+    if (!waiting || deferred[sig].target || !has_handler(&a)) {
+        run_handler(sig, &a, info, uctx);
+        return;
+    }
+    deferred[sig] = (struct deferred){.target = t, .wait_seq = t == TARGET_ANY ? 0 : t->wait_seq,
+                                      .restart = restart, .info = *info};
+    deferred_pending = 1;
+    /* On the hub the loop may be about to sleep: wake it. (On a green thread the hub looks
+     * at what is pending before it next sleeps; and libev's write must not run on a green
+     * thread, where it would enter the shim.) */
+    if (running->is_hub)
+        gp__hub_wake_from_signal();
 }
 
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old)
@@ -113,9 +143,8 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
         return -errno;
     bool ours = (installed.sa_flags & SA_SIGINFO) && installed.sa_sigaction == trampoline;
     struct sigaction previous = ours ? program_action[sig] : installed;
-    if (ours) {
+    if (ours)
         previous.sa_flags = (previous.sa_flags & ~SA_RESTART) | (installed.sa_flags & SA_RESTART);
-    }
     if (act) {
         struct sigaction k = *act;
         if (has_handler(act)) {
@@ -142,6 +171,19 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
     return 0;
 }
 
+int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
+{
+    if (sig == 0)
+        return 0;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    if (t->state == GP_DEAD)
+        return 0; /* glibc: a thread that has exited but is not joined takes no signal */
+    if (wrappable(sig))
+        __atomic_store_n(&kill_target[sig], t, __ATOMIC_RELEASE);
+    return -gp__real.pthread_kill(os_thread, sig);
+}
+
 void gp__signal_enter_wait(struct gp_thread *t, enum gp_interrupt how)
 {
     t->interrupt = how;
@@ -158,36 +200,80 @@ void gp__signal_leave_wait(struct gp_thread *t)
     t->interrupt = GP_INTR_NEVER;
 }
 
-bool gp__signal_pending(void) { return main_pending || any_pending; }
+bool gp__signal_pending(void) { return deferred_pending; }
 
-static void interrupt(struct gp_thread *t, bool restart)
+static void block_all(sigset_t *saved)
 {
-    if (t->interrupt == GP_INTR_ALWAYS || (t->interrupt == GP_INTR_UNLESS_RESTART && !restart))
-        gp__sched_unpark(t, GP_WAKE_INTERRUPT);
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, saved);
 }
 
 void gp__signal_dispatch(void)
 {
-    if (!gp__signal_pending())
+    if (!deferred_pending)
         return;
-    /* Take what the trampoline noted with signals held, so that no note is half read. */
-    sigset_t all, saved;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-    bool for_main = main_pending, main_restarts = main_restart, for_any = any_pending,
-         any_restarts = any_restart;
-    int seq = main_wait_seq;
-    main_pending = any_pending = 0;
+    sigset_t saved;
+    block_all(&saved);
+    deferred_pending = 0;
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct deferred *d = &deferred[sig];
+        if (!d->target || d->woken)
+            continue;
+        struct gp_thread *t = d->target;
+        if (t == TARGET_ANY && !gp__list_empty(&interruptible)) {
+            t = d->target = GP_CONTAINER_OF(interruptible.next, struct gp_thread, intr_link);
+            d->wait_seq = t->wait_seq;
+        }
+        if (t != TARGET_ANY && t->state == GP_PARKED && t->interrupt != GP_INTR_NEVER &&
+            t->wait_seq == d->wait_seq) {
+            d->woken = true;
+            gp__sched_unpark(t, GP_WAKE_INTERRUPT);
+            continue;
+        }
+        /* The wait ended before the hub came round: the handler runs here and now. */
+        struct deferred late = *d;
+        d->target = NULL;
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        run_handler(sig, &program_action[sig], &late.info, NULL);
+        block_all(&saved);
+    }
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    struct gp_thread *main = gp__sched_main();
-    if (for_main && main && main->wait_seq == seq)
-        interrupt(main, main_restarts);
-    if (for_any && !gp__list_empty(&interruptible))
-        interrupt(GP_CONTAINER_OF(interruptible.next, struct gp_thread, intr_link), any_restarts);
+}
+
+bool gp__signal_run_deferred(struct gp_thread *t)
+{
+    bool restart = true;
+    for (int sig = 1; sig < NSIG; sig++) {
+        sigset_t saved;
+        block_all(&saved);
+        struct deferred d = deferred[sig];
+        bool mine = d.target == t && d.woken;
+        if (mine)
+            deferred[sig].target = NULL;
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (!mine)
+            continue;
+        restart &= d.restart;
+        /* As the kernel does for the handler: block its mask, and the signal itself unless
+         * SA_NODEFER. A handler that siglongjmps out leaves this mask to the jump. */
+        struct sigaction a = program_action[sig];
+        sigset_t during = a.sa_mask, before;
+        if (!(a.sa_flags & SA_NODEFER))
+            sigaddset(&during, sig);
+        pthread_sigmask(SIG_BLOCK, &during, &before);
+        ucontext_t no_context;
+        memset(&no_context, 0, sizeof no_context);
+        run_handler(sig, &a, &d.info, &no_context);
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
+    }
+    return restart;
 }
 
 void gp__signal_after_fork(void)
 {
     gp__list_init(&interruptible);
-    main_pending = any_pending = 0;
+    memset(deferred, 0, sizeof deferred);
+    memset(kill_target, 0, sizeof kill_target);
+    deferred_pending = 0;
 }

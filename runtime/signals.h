@@ -3,15 +3,16 @@
  * Natively a signal handler that runs while a thread is blocked in a system call makes that
  * call fail with EINTR, or restarts it when the handler was installed with SA_RESTART
  * (signal(7)). Under the shim the green threads wait in the hub, not in the kernel, so
- * the shim installs the program's handlers behind a trampoline that notes each delivery,
- * and the hub then interrupts the green thread the kernel would have interrupted: the main
- * thread, to which Linux delivers a process-directed signal unless it blocks it, if it was
- * waiting; nobody for a signal aimed at the thread that was running. */
+ * the shim installs the program's handlers behind a trampoline that finds the thread the
+ * kernel would have chosen (the main thread for a process-directed signal, the named or
+ * running thread for a thread-directed one) and, when that thread is waiting, has it run
+ * the handler and end its wait as the kernel would have. */
 #ifndef GP_SIGNALS_H
 #define GP_SIGNALS_H
 
 #include "scheduler.h"
 
+#include <pthread.h>
 #include <signal.h>
 
 /* Installs act for sig (with the program's handler behind the trampoline) and reports the
@@ -22,9 +23,15 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
 void gp__signal_enter_wait(struct gp_thread *t, enum gp_interrupt how);
 void gp__signal_leave_wait(struct gp_thread *t);
 
-/* Run by the hub around each poll: delivers what the trampoline noted. */
+/* Run by the hub around each poll: wakes the threads that have handlers to run. */
 void gp__signal_dispatch(void);
 bool gp__signal_pending(void);
+/* Run by a thread woken with GP_WAKE_INTERRUPT, on its own fiber: runs the handlers
+ * deferred to it. Returns true when every one of them had SA_RESTART. */
+bool gp__signal_run_deferred(struct gp_thread *t);
+/* pthread_kill for a green thread: sends sig to os_thread (the scheduler's OS thread) so
+ * that the handler is t's. Returns 0 or a negative errno. */
+int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig);
 /* In a fork child: the waiting threads were other threads, which the child does not have. */
 void gp__signal_after_fork(void);
 

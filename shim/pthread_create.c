@@ -15,19 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-static pthread_t handle_of(struct gp_thread *t)
-{
-    return t->is_main ? gp__real.pthread_self() : (pthread_t)t;
-}
-
-/* The green thread behind a pthread_t, or NULL when it is not one (a real thread's). */
-static struct gp_thread *thread_of(pthread_t h)
-{
-    struct gp_thread *main = gp__sched_main();
-    if (main && gp__sched_lookup(main) && h == gp__real.pthread_self())
-        return main;
-    return gp__sched_lookup((const void *)h);
-}
+#define handle_of gp__sched_handle
+#define thread_of gp__sched_from_handle
 
 /* Reads the attributes a program may set. The stack size counts only when the program
  * chose one: glibc's default (the RLIMIT_STACK size) means "not set", and then

@@ -1,7 +1,7 @@
 /* Signal handlers: the program's handlers run behind the shim's trampoline, so that a
  * handler ends a green thread's wait with EINTR as it would end a blocked system call
  * (runtime/signals.h). The program sees its own actions, as it set them.
- * Interposes: sigaction, signal, bsd_signal, sysv_signal. */
+ * Interposes: sigaction, signal, bsd_signal, sysv_signal, __sysv_signal. */
 #include "shim.h"
 
 #include "config.h"
@@ -59,10 +59,17 @@ GP_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
     return set_handler(sig, handler, SA_RESTART, true);
 }
 
-/* System V semantics: one shot, not masked during the handler, calls not restarted. */
+/* System V semantics: one shot, not masked during the handler, calls not restarted. A
+ * strict ISO C program (-std=c11) that calls signal() gets this one, under the name
+ * __sysv_signal. */
 GP_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
 {
     if (!wrap_handlers())
         return gp__real.sysv_signal(sig, handler);
     return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER, false);
+}
+
+GP_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t handler)
+{
+    return sysv_signal(sig, handler);
 }

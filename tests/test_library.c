@@ -32,6 +32,7 @@ static const char *const expected_exports[] = {
     "recv@GLIBC_2.2.5", "recvfrom@GLIBC_2.2.5", "recvmsg@GLIBC_2.2.5", "send@GLIBC_2.2.5",
     "sendmsg@GLIBC_2.2.5", "sendto@GLIBC_2.2.5", "sigaction@GLIBC_2.2.5",
     "signal@GLIBC_2.2.5", "sleep@GLIBC_2.2.5", "sysv_signal@GLIBC_2.2.5",
+    "__sysv_signal@GLIBC_2.2.5", "pthread_kill@GLIBC_2.2.5", "pthread_kill@GLIBC_2.34",
     "usleep@GLIBC_2.2.5", "write@GLIBC_2.2.5", "writev@GLIBC_2.2.5",
 };
 
