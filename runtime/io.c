@@ -27,7 +27,13 @@ struct io_wait {
     int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
     bool checked;     /* the fd's flags and timeout have been read */
     int64_t deadline; /* from the socket timeout, for the whole call */
+    int idle_wakes;   /* readiness reports after which the attempt still would block */
+    bool woke_ready;  /* the last wait ended with the fd reported ready */
 };
+
+/* After this many readiness reports that the attempt contradicts, waits back off. */
+enum { IDLE_WAKES_BEFORE_BACKOFF = 3, BACKOFF_DOUBLINGS = 5 };
+#define BACKOFF_FIRST_NS 1000000 /* 1 ms, doubling up to 32 ms */
 
 /* What wait_ready tells its caller, besides an error. */
 enum {
@@ -95,7 +101,23 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
     }
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
         return CALL_READY;
-    switch (gp__hub_wait_fd(w->fd, w->events, w->deadline, interrupt_rule(w->deadline))) {
+    enum gp_wake why;
+    if (w->woke_ready && ++w->idle_wakes >= IDLE_WAKES_BEFORE_BACKOFF) {
+        /* The fd keeps saying "ready" and the call keeps saying "would block": an
+         * unconnected unix datagram socket whose peer's queue is full is always writable
+         * to poll. Nothing will report the change: try again after a growing pause. */
+        int shift = w->idle_wakes - IDLE_WAKES_BEFORE_BACKOFF;
+        int64_t pause = BACKOFF_FIRST_NS << (shift < BACKOFF_DOUBLINGS ? shift : BACKOFF_DOUBLINGS);
+        int64_t until = gp__deadline_after(pause);
+        why = gp__hub_park_until(until < w->deadline ? until : w->deadline,
+                                 interrupt_rule(w->deadline));
+        if (why == GP_WAKE_TIMEOUT && gp__now_ns() < w->deadline)
+            why = GP_WAKE_READY;
+    } else {
+        why = gp__hub_wait_fd(w->fd, w->events, w->deadline, interrupt_rule(w->deadline));
+    }
+    w->woke_ready = why == GP_WAKE_READY;
+    switch (why) {
     case GP_WAKE_CLOSED:
         return -EBADF;
     case GP_WAKE_TIMEOUT:
@@ -163,7 +185,9 @@ static void cursor_free(struct iov_cursor *c)
 struct io_op {
     struct io_wait wait;
     ssize_t (*call)(struct io_op *op, struct iovec *iov, int count, bool nowait);
-    size_t ready_limit;  /* most bytes one plain call may move after CALL_READY */
+    bool writes;         /* a write: after CALL_READY, at most PIPE_BUF bytes per call */
+    bool file_attempt;   /* the last attempt was RWF_NOWAIT, whose EOPNOTSUPP means
+                          * "this file cannot try without blocking" */
     struct msghdr *msg;  /* sockets: the caller's message (name, control, flags) */
     int flags;           /* sockets: the caller's flags */
     int parts;           /* transfers made so far */
@@ -184,12 +208,14 @@ static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool n
             return r;
         op->not_socket = true;
     }
+    op->file_attempt = true;
     return neg_errno(preadv2(fd, iov, count, -1, RWF_NOWAIT));
 }
 
 static ssize_t call_writev(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
     int fd = op->wait.fd;
+    op->file_attempt = nowait;
     return neg_errno(nowait ? pwritev2(fd, iov, count, -1, RWF_NOWAIT) : gp__real.writev(fd, iov, count));
 }
 
@@ -227,34 +253,56 @@ static ssize_t call_sendmsg(struct io_op *op, struct iovec *iov, int count, bool
     return neg_errno(gp__real.sendmsg(op->wait.fd, &m, op->flags | (nowait ? MSG_DONTWAIT : 0)));
 }
 
-/* Copies the front of iov, at most max bytes, into out (room for n entries). */
-static int iov_front(const struct iovec *iov, int count, size_t max, struct iovec *out, int n)
+/* A plain write of the first PIPE_BUF bytes of iov: a writable pipe or FIFO has room for
+ * that much at least, so it does not wait (and a write of no more stays atomic, as the
+ * program expects). */
+static ssize_t write_pipe_buf_front(struct io_op *op, struct iovec *iov, int count)
 {
-    int k = 0;
-    for (; k < n && k < count && max > 0; k++) {
-        out[k] = iov[k];
-        if (out[k].iov_len > max)
-            out[k].iov_len = max;
-        max -= out[k].iov_len;
+    struct iovec small[8], *front = small;
+    if (count > 8 && !(front = malloc((size_t)count * sizeof *front)))
+        return -ENOMEM;
+    int n = 0;
+    size_t room = PIPE_BUF;
+    for (int i = 0; i < count && room > 0; i++) {
+        if (iov[i].iov_len == 0)
+            continue;
+        front[n] = iov[i];
+        if (front[n].iov_len > room)
+            front[n].iov_len = room;
+        room -= front[n++].iov_len;
     }
-    return k;
+    ssize_t r = op->call(op, front, n, false);
+    if (front != small)
+        free(front);
+    return r;
 }
 
-/* One transfer, waiting as the blocking call would until it moves something or fails. */
-static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count)
+/* A socket error or hang-up that the next attempt would consume: after some bytes have
+ * moved, the kernel ends a blocking call with the count and leaves the error for the next
+ * call (which then sees ECONNRESET, or EPIPE with SIGPIPE). */
+static bool error_waiting(int fd, bool writes)
+{
+    struct pollfd p = {.fd = fd};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | (writes ? POLLHUP : 0)));
+}
+
+/* One transfer, waiting as the blocking call would until it moves something or fails.
+ * After earlier parts of the same call moved bytes (moved), a pending error ends it with
+ * 0: the caller returns the count and leaves the error to the program's next call. */
+static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count, bool moved)
 {
     for (;;) {
+        if (moved && error_waiting(op->wait.fd, op->writes))
+            return 0;
+        op->file_attempt = false;
         ssize_t r = op->call(op, iov, count, true);
-        if (r != -EAGAIN && r != -EOPNOTSUPP)
+        if (r != -EAGAIN && !(r == -EOPNOTSUPP && op->file_attempt))
             return r;
         int next = wait_ready(&op->wait, r);
-        if (next == CALL_PLAIN)
+        if (next == CALL_READY && op->writes)
+            return write_pipe_buf_front(op, iov, count);
+        if (next == CALL_PLAIN || next == CALL_READY) /* a read of a ready fd does not wait */
             return op->call(op, iov, count, false);
-        if (next == CALL_READY) {
-            struct iovec front[8];
-            int n = iov_front(iov, count, op->ready_limit, front, 8);
-            return op->call(op, front, n, false);
-        }
         if (next < 0)
             return next;
     }
@@ -266,7 +314,7 @@ static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count)
 static ssize_t transfer_all(struct io_op *op, struct iov_cursor *c, size_t done)
 {
     do {
-        ssize_t r = transfer_once(op, c->iov, c->count);
+        ssize_t r = transfer_once(op, c->iov, c->count, done > 0);
         op->parts++;
         if (r <= 0)
             return done ? (ssize_t)done : r;
@@ -280,10 +328,10 @@ static ssize_t transfer_all(struct io_op *op, struct iov_cursor *c, size_t done)
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
 {
     struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO},
-                       .call = call_readv, .ready_limit = SIZE_MAX};
+                       .call = call_readv};
     struct iov_cursor c;
     cursor_init(&c, iov, iovcnt);
-    ssize_t r = transfer_once(&op, c.iov, c.count);
+    ssize_t r = transfer_once(&op, c.iov, c.count, false);
     op.parts = 1;
     /* RWF_NOWAIT stops a regular file's read where its page cache ends; natively the read
      * goes on to the end of the request (or of the file). */
@@ -296,11 +344,8 @@ ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
 
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
 {
-    /* A writable pipe or FIFO has room for PIPE_BUF bytes at least: after CALL_READY a
-     * write of no more does not wait (and one of no more is atomic, as the program
-     * expects). */
     struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO},
-                       .call = call_writev, .ready_limit = PIPE_BUF};
+                       .call = call_writev, .writes = true};
     struct iov_cursor c;
     cursor_init(&c, iov, iovcnt);
     ssize_t r = transfer_all(&op, &c, 0);
@@ -325,10 +370,10 @@ ssize_t gp__io_recvmsg(int fd, struct msghdr *msg, int flags)
     if (flags & PASS_THROUGH_FLAGS)
         return neg_errno(gp__real.recvmsg(fd, msg, flags));
     struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO},
-                       .call = call_recvmsg, .ready_limit = SIZE_MAX, .msg = msg, .flags = flags};
+                       .call = call_recvmsg, .msg = msg, .flags = flags};
     struct iov_cursor c;
     cursor_init(&c, msg->msg_iov, (int)msg->msg_iovlen);
-    ssize_t r = transfer_once(&op, c.iov, c.count);
+    ssize_t r = transfer_once(&op, c.iov, c.count, false);
     op.parts = 1;
     /* MSG_WAITALL: a blocking receive on a stream socket returns short only at end of
      * stream, on an error or a signal, or when the receive timeout expires. Datagrams and
@@ -346,8 +391,7 @@ ssize_t gp__io_sendmsg(int fd, const struct msghdr *msg, int flags)
         return neg_errno(gp__real.sendmsg(fd, msg, flags));
     struct msghdr caller = *msg;
     struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO},
-                       .call = call_sendmsg, .ready_limit = PIPE_BUF, .msg = &caller,
-                       .flags = flags};
+                       .call = call_sendmsg, .writes = true, .msg = &caller, .flags = flags};
     struct iov_cursor c;
     cursor_init(&c, msg->msg_iov, (int)msg->msg_iovlen);
     ssize_t r = transfer_all(&op, &c, 0);
