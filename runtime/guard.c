@@ -39,11 +39,22 @@ static void report_overflow(const struct gp_thread *t)
     /* dladdr is not async-signal-safe in theory; the process is about to die and a fault
      * in a guard page comes from the program's own deep call chain, not the loader. */
     Dl_info info;
-    const char *fn = "?";
-    if (t->start && dladdr((void *)t->start, &info) && info.dli_sname)
-        fn = info.dli_sname;
-    else if (t->is_main)
+    char where[320] = "?";
+    const char *fn = where;
+    if (t->is_main) {
         fn = "main";
+    } else if (t->start && dladdr((void *)t->start, &info)) {
+        if (info.dli_sname) {
+            fn = info.dli_sname;
+        } else if (info.dli_fname) {
+            /* An executable exports no symbols unless linked with -rdynamic: give the
+             * file and offset, for addr2line. */
+            const char *base = strrchr(info.dli_fname, '/');
+            snprintf(where, sizeof where, "start routine at %s+%#lx",
+                     base ? base + 1 : info.dli_fname,
+                     (unsigned long)((char *)t->start - (char *)info.dli_fbase));
+        }
+    }
     gp__diag("stack overflow in green thread %llu (%s): its stack is %zu KiB; raise "
              "GREENPATCH_STACK_SIZE (now %zu KiB) or the size the program gives "
              "pthread_attr_setstacksize",

@@ -130,13 +130,14 @@ void gp__sched_yield(void)
     schedule();
 }
 
-static struct gp_thread *new_thread(void)
+/* A new green thread numbered id (the hub is 0: it is no thread of the program's). */
+static struct gp_thread *new_thread(uint64_t id)
 {
     struct gp_thread *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->magic = GP_THREAD_MAGIC;
-    t->id = ++sched.next_id;
+    t->id = id;
     t->lock_id = (int)(GP_GREEN_LOCK_ID_BASE + (uint32_t)t->id);
     gp__list_init(&t->run_link);
     gp__list_init(&t->intr_link);
@@ -186,7 +187,7 @@ static void forget_other_threads(void)
 static int start_scheduler(void)
 {
     gp__list_init(&sched.run_queue);
-    struct gp_thread *main = new_thread(), *hub = new_thread();
+    struct gp_thread *main = new_thread(++sched.next_id), *hub = new_thread(0);
     if (!main || !hub)
         goto fail;
     main->is_main = true;
@@ -231,7 +232,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
             return r;
     }
     assert(gp__sched_green());
-    struct gp_thread *t = new_thread();
+    struct gp_thread *t = new_thread(sched.next_id + 1);
     if (!t)
         return -EAGAIN;
     int r;
@@ -247,6 +248,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
         return -EAGAIN;
     }
     gp__fiber_prepare(&t->fiber, thread_entry);
+    sched.next_id++;
     t->start = start;
     t->arg = arg;
     t->detached = o->detached;

@@ -46,7 +46,7 @@ struct gp_thread {
     int saved_errno;         /* errno while switched out */
     enum gp_wake wake;       /* why the last park ended */
     int lock_id;             /* written to pthread mutexes' __owner (the TID for main) */
-    uint64_t id;             /* 1 for main, then in spawn order; never reused */
+    uint64_t id;             /* 1 for main, then in spawn order, never reused; 0 for the hub */
     bool detached;           /* nobody will join: freed at exit */
     bool is_main;
     bool is_hub;
