@@ -15,8 +15,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define handle_of gp__sched_handle
-#define thread_of gp__sched_from_handle
 
 /* Reads the attributes a program may set. The stack size counts only when the program
  * chose one: glibc's default (the RLIMIT_STACK size) means "not set", and then
@@ -64,12 +62,12 @@ int gp_shim_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         return gp__real.pthread_create(thread, attr, start, arg);
     }
     if (r == 0)
-        *thread = handle_of(t);
+        *thread = gp__sched_handle(t);
     return gp_return_error(r, saved);
 }
 
 /* The green thread behind h, when the caller is a green thread and h is one. */
-static struct gp_thread *green_target(pthread_t h) { return gp_green() ? thread_of(h) : NULL; }
+static struct gp_thread *green_target(pthread_t h) { return gp_green() ? gp__sched_from_handle(h) : NULL; }
 
 GP_EXPORT_VERSIONS(pthread_join, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_pthread_join(pthread_t h, void **result)
@@ -155,5 +153,5 @@ GP_EXPORT pthread_t pthread_self(void)
 {
     if (!gp_green())
         return gp__real.pthread_self();
-    return handle_of(gp__current);
+    return gp__sched_handle(gp__current);
 }
