@@ -169,27 +169,33 @@ static enum gp_wake park_until(int64_t deadline)
     }
 }
 
-enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
+/* One park that a signal handler may end (GP_WAKE_INTERRUPT); its handlers are not run. */
+static enum gp_wake park_interruptibly(int64_t deadline, enum gp_interrupt intr)
 {
     if (intr == GP_INTR_NEVER)
         return park_until(deadline);
-    struct gp_thread *self = gp__current;
-    gp__signal_enter_wait(self, intr);
-    enum gp_wake why;
-    for (;;) {
-        why = park_until(deadline);
-        if (why != GP_WAKE_INTERRUPT)
-            break;
-        /* The handlers run here, on this thread's own stack, as the kernel would have run
-         * them in this thread; then the wait ends, or goes on under SA_RESTART. */
-        gp__signal_leave_wait(self);
-        bool restart = gp__signal_run_deferred(self);
-        if (!restart || intr == GP_INTR_ALWAYS)
-            return why;
-        gp__signal_enter_wait(self, intr);
-    }
-    gp__signal_leave_wait(self);
+    gp__signal_enter_wait(gp__current, intr);
+    enum gp_wake why = park_until(deadline);
+    gp__signal_leave_wait(gp__current);
     return why;
+}
+
+/* After a wait ended with GP_WAKE_INTERRUPT and everything it registered is undone (a
+ * handler may siglongjmp out): runs the handlers on this thread's own stack, as the kernel
+ * would have run them in this thread. True when the wait goes on (SA_RESTART). */
+static bool wait_restarts_after_handlers(enum gp_interrupt intr)
+{
+    bool restart = gp__signal_run_deferred(gp__current);
+    return restart && intr == GP_INTR_UNLESS_RESTART;
+}
+
+enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
+{
+    for (;;) {
+        enum gp_wake why = park_interruptibly(deadline, intr);
+        if (why != GP_WAKE_INTERRUPT || !wait_restarts_after_handlers(intr))
+            return why;
+    }
 }
 
 static int track_fd(struct fd_waiter *w, int fd)
@@ -233,21 +239,24 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
 
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
 {
-    struct fd_waiter w = {.thread = gp__current};
-    ev_io_init(&w.io, on_fd_ready, fd, events);
-    if (track_fd(&w, fd) < 0) {
-        /* No memory to remember the waiter: wait without close() support rather than fail
-         * a call that natively cannot fail this way. */
-        w.prev = w.next = NULL;
+    for (;;) {
+        struct fd_waiter w = {.thread = gp__current};
+        ev_io_init(&w.io, on_fd_ready, fd, events);
+        if (track_fd(&w, fd) < 0) {
+            /* No memory to remember the waiter: wait without close() support rather than
+             * fail a call that natively cannot fail this way. */
+            w.prev = w.next = NULL;
+        }
+        ev.io_start(hub.loop, &w.io);
+        enum gp_wake why = park_interruptibly(deadline, intr);
+        if (why != GP_WAKE_CLOSED) {
+            ev.io_stop(hub.loop, &w.io);
+            if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
+                untrack_fd(&w);
+        }
+        if (why != GP_WAKE_INTERRUPT || !wait_restarts_after_handlers(intr))
+            return why;
     }
-    ev.io_start(hub.loop, &w.io);
-    enum gp_wake why = gp__hub_park_until(deadline, intr);
-    if (why != GP_WAKE_CLOSED) {
-        ev.io_stop(hub.loop, &w.io);
-        if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
-            untrack_fd(&w);
-    }
-    return why;
 }
 
 void gp__hub_fd_closing(int fd)
