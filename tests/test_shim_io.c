@@ -113,7 +113,8 @@ Test(shim_io, pipes_between_threads)
 }
 
 /* main opens both ends without waiting (open() of a FIFO is not cooperative yet); the
- * threads then wait on each other in blocking read and write. */
+ * threads then wait on each other in blocking read and write. A small writev reaches a
+ * reader that waits in readv (a thread, then a child process) in one piece. */
 Test(shim_io, fifo_between_threads)
 {
     check_same_under_shim("io_fifo", NULL, NULL);
@@ -162,6 +163,21 @@ Test(shim_io, stdio_streams_on_a_socket_after_cooperative_io)
 Test(shim_io, errno_and_eof)
 {
     check_same_under_shim("io_errno", NULL, NULL);
+}
+
+/* A reset that comes after a blocking write or a MSG_WAITALL recv has moved some bytes: the
+ * call returns its count, and the next call gets ECONNRESET (no EPIPE, no SIGPIPE, no EOF). */
+Test(shim_io, reset_after_a_partial_transfer_is_left_for_the_next_call)
+{
+    check_same_under_shim("io_after_partial", NULL, NULL);
+}
+
+/* poll() says an unconnected unix datagram socket is writable while its receiver's queue
+ * is full: the blocking sendto must still wait without spinning. */
+Test(shim_io, sendto_a_full_datagram_queue_waits_without_spinning)
+{
+    check_same_under_shim("io_dgram_full", NULL,
+                          "CPU time over the wait under half of the wall time: yes\n");
 }
 
 Test(shim_io, close_wakes_a_blocked_thread_with_ebadf)

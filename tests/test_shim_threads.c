@@ -338,16 +338,23 @@ Test(shim_threads, bad_settings_exit_2_before_main_with_one_line, .timeout = 40)
     }
 }
 
+/* The dynamic symbol table of a helper program (objdump -T), to make sure it binds what
+ * the test is about, or the test would prove nothing. */
+static void dump_dynamic_symbols(struct run_result *dump, const char *prog)
+{
+    struct run_opts native = {.mode = RUN_NATIVE, .timeout_s = RUN_TIMEOUT_S};
+    const char *const dump_args[] = {"-T", prog_path(prog), NULL};
+    run_program(dump, &native, "/usr/bin/objdump", dump_args);
+    cr_assert_eq(dump->exit_code, 0, "objdump -T %s failed:\n%s", prog, dump->err);
+}
+
 /* ---- 9. binaries linked against glibc < 2.34 ---- */
 
 Test(shim_threads, old_symbol_versions_are_interposed_too, .timeout = 40)
 {
-    /* First make sure the program binds what an old build would, or the test proves nothing. */
+    /* First make sure the program binds what an old build would. */
     struct run_result dump;
-    struct run_opts native = {.mode = RUN_NATIVE, .timeout_s = RUN_TIMEOUT_S};
-    const char *const dump_args[] = {"-T", prog_path("old_symver"), NULL};
-    run_program(&dump, &native, "/usr/bin/objdump", dump_args);
-    cr_assert_eq(dump.exit_code, 0, "objdump -T failed:\n%s", dump.err);
+    dump_dynamic_symbols(&dump, "old_symver");
     const char *const old_references[] = {
         "(GLIBC_2.2.5) pthread_create\n",         "(GLIBC_2.2.5) pthread_join\n",
         "(GLIBC_2.2.5) pthread_detach\n",         "(GLIBC_2.3.3) pthread_tryjoin_np\n",
@@ -476,6 +483,11 @@ Test(shim_threads, signal_handlers_interrupt_the_waits_the_kernel_would, .timeou
         "read on a pipe, SA_RESTART: 1 0, handler ran 1\n"
         "read on a pipe, no SA_RESTART: -1 EINTR, handler ran 1\n"
         "recv with SO_RCVTIMEO, SA_RESTART: -1 EINTR, handler ran 1\n"
+        "round 1: the read on an empty pipe was abandoned by siglongjmp, handler ran 1\n"
+        "round 2: the read on an empty pipe was abandoned by siglongjmp, handler ran 1\n"
+        "round 3: the read on an empty pipe was abandoned by siglongjmp, handler ran 1\n"
+        "read on a pipe, pthread_kill(main, SIGUSR1) from another thread, no SA_RESTART: "
+        "-1 EINTR, handler ran 1\n"
         "a handler that ran while main was busy interrupted the sleeping thread: no\n"
         "raise, then nanosleep: 0 0\n"
         "a SIGPIPE in another thread (its write: EPIPE, handler ran 1) left main's read alone: "
@@ -488,6 +500,25 @@ Test(shim_threads, signal_handlers_interrupt_the_waits_the_kernel_would, .timeou
         "done\n",
         0);
     expect_os_threads(&pair, "signals", "ticker-alive", 2);
+    run_pair_free(&pair);
+}
+
+/* A strict ISO C program's signal() is glibc's __sysv_signal: no SA_RESTART, so the read
+ * the handler interrupts fails with EINTR. */
+Test(shim_threads, signal_in_a_strict_iso_c_program_has_system_v_semantics, .timeout = 40)
+{
+    struct run_result dump;
+    dump_dynamic_symbols(&dump, "strict_signal");
+    cr_assert(strstr(dump.out, " __sysv_signal\n"),
+              "strict_signal does not reference __sysv_signal:\n%s", dump.out);
+    run_result_free(&dump);
+
+    struct run_pair pair;
+    run_both_expect(&pair, "strict_signal", NULL, NULL,
+                    "read on an empty pipe, SIGALRM handler installed by signal(): -1 EINTR, "
+                    "handler ran 1\n",
+                    0);
+    expect_os_threads(&pair, "strict_signal", "idler-alive", 2);
     run_pair_free(&pair);
 }
 
@@ -551,13 +582,16 @@ Test(shim_threads, sync_edge_cases_answer_as_glibc, .timeout = 40)
                     "and the mutex is still free: yes\n"
                     "pthread_timedjoin_np without a time: 0, result 42\n"
                     "main detached itself and exits\n"
-                    "the last thread finished after main exited\n",
+                    "after main exited, a thread locked a mutex and holds it\n"
+                    "the other thread's trylock: EBUSY, its lock returned once the holder let "
+                    "go: yes\n",
                     0);
     run_pair_free(&pair);
 }
 
 /* ---- fork ---- */
 
+/* fork from main, from a thread while other threads do I/O, and from a thread main joins. */
 Test(shim_threads, fork_child_has_only_the_forking_thread_and_a_loop_of_its_own, .timeout = 40)
 {
     struct run_pair pair;
@@ -567,7 +601,19 @@ Test(shim_threads, fork_child_has_only_the_forking_thread_and_a_loop_of_its_own,
                     "child: the parent's threads did not run here: yes\n"
                     "parent: the child exited with 0\n"
                     "parent: its reader read 1 byte\n"
-                    "parent: its ticker ticked 5 times\n",
+                    "parent: its ticker ticked 5 times\n"
+                    "child of a thread: woken by the timer thread's condition signal: yes (0)\n"
+                    "child of a thread: a thread of its own echoed a byte through pipes: yes\n"
+                    "child of a thread: the parent's threads did not run here: yes\n"
+                    "parent: the child forked by a thread closed its pipe (read returned 0), "
+                    "then exited with 0\n"
+                    "parent: its other threads kept exchanging bytes while the child ran: yes\n"
+                    "child of a joined worker: the worker joined a thread of its own, which "
+                    "returned 5, and calls exit(5)\n"
+                    "parent: main joined the worker, whose child exited with 5\n"
+                    "child of a joined worker: its helper joined a thread of its own, which "
+                    "returned 5, and calls exit(5)\n"
+                    "parent: main joined the worker, whose child exited with 5\n",
                     0);
     run_pair_free(&pair);
 }

@@ -39,3 +39,4 @@ Test(valgrind, sockets) { check_under_valgrind("io_sockets"); }
 Test(valgrind, pipes) { check_under_valgrind("io_pipe_pingpong"); }
 Test(valgrind, socket_timeouts) { check_under_valgrind("io_timeouts"); }
 Test(valgrind, signals) { check_under_valgrind("signals"); }
+Test(valgrind, sync_after_main_exited) { check_under_valgrind("sync_edges"); }

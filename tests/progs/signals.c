@@ -6,19 +6,31 @@
  *    fail with EINTR whatever SA_RESTART says;
  *  - read on a pipe restarts under SA_RESTART and fails with EINTR without it;
  *  - recv on a socket with SO_RCVTIMEO fails with EINTR even under SA_RESTART;
+ *  - a handler may leave a blocked read for good with siglongjmp (the classic alarm
+ *    timeout), several times in a row;
+ *  - a signal that another thread aims at main with pthread_kill interrupts main's read;
  *  - a handler that runs while main is busy interrupts no other thread's sleep;
  *  - a signal aimed at the running thread (raise, SIGPIPE) ends no wait, not even a later
  *    one of main's;
  *  - sigaction and signal report the program's own previous handler and flags.
+ * The signals that interrupt main's read and recv come 300 ms after main set them up, and
+ * what would end those waits otherwise (a writer, a receive timeout) comes much later, so
+ * that the order holds on a loaded machine too.
  * With REPORT_OS_THREADS=1 it reports the OS thread count on stderr. */
 #include "thread_prog.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+/* The signal comes this long after main set it up: main is in its wait by then. */
+#define SIGNAL_AFTER_MS 300
+/* What would end the wait without the signal comes this long after main set it up. */
+#define OTHERWISE_AFTER_MS 1000
 
 static atomic_int handled;
 static atomic_bool stop_ticker;
@@ -29,12 +41,14 @@ static void on_alarm(int sig)
     handled++;
 }
 
-static void install(int flags)
+static void install_handler(int sig, void (*handler)(int), int flags)
 {
-    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = flags};
+    struct sigaction sa = {.sa_handler = handler, .sa_flags = flags};
     sigemptyset(&sa.sa_mask);
-    must_succeed(sigaction(SIGALRM, &sa, NULL) ? errno : 0, "sigaction");
+    must_succeed(sigaction(sig, &sa, NULL) ? errno : 0, "sigaction");
 }
+
+static void install(int flags) { install_handler(SIGALRM, on_alarm, flags); }
 
 /* One SIGALRM after ms milliseconds. */
 static void alarm_in_ms(long ms)
@@ -109,10 +123,10 @@ static void check_pipe_read(int flags, const char *label)
     install(flags);
     int p[2];
     must_succeed(pipe(p) ? errno : 0, "pipe");
-    struct delayed_write d = {.fd = p[1], .delay_ms = 500};
+    struct delayed_write d = {.fd = p[1], .delay_ms = OTHERWISE_AFTER_MS};
     pthread_t writer = start_thread(NULL, write_later, &d);
     handled = 0;
-    alarm_in_ms(100);
+    alarm_in_ms(SIGNAL_AFTER_MS);
     char c;
     ssize_t r = read(p[0], &c, 1);
     printf("read on a pipe, %s: %zd %s, handler ran %d\n", label, r,
@@ -127,17 +141,76 @@ static void check_socket_with_timeout(void)
     install(SA_RESTART);
     int s[2];
     must_succeed(socketpair(AF_UNIX, SOCK_STREAM, 0, s) ? errno : 0, "socketpair");
-    struct timeval tv = {.tv_sec = 2};
+    struct timeval tv = {.tv_sec = 3 * OTHERWISE_AFTER_MS / 1000};
     must_succeed(setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) ? errno : 0,
                  "SO_RCVTIMEO");
     handled = 0;
-    alarm_in_ms(100);
+    alarm_in_ms(SIGNAL_AFTER_MS);
     char c;
     ssize_t r = recv(s[0], &c, 1, 0);
     printf("recv with SO_RCVTIMEO, SA_RESTART: %zd %s, handler ran %d\n", r,
            error_name(r < 0 ? errno : 0), (int)handled);
     close(s[0]);
     close(s[1]);
+}
+
+static sigjmp_buf timed_out;
+
+static void jump_out(int sig)
+{
+    (void)sig;
+    handled++;
+    siglongjmp(timed_out, 1);
+}
+
+/* The classic timeout of a blocking call: the handler never returns into the read, it jumps
+ * back to the sigsetjmp (which also restores the signal mask, SIGALRM unblocked again). Done
+ * three times, so that a wait the jump left behind in one round would show in the next. */
+static void check_siglongjmp_out_of_read(void)
+{
+    install_handler(SIGALRM, jump_out, 0);
+    int p[2];
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+    for (int round = 1; round <= 3; round++) {
+        handled = 0;
+        if (sigsetjmp(timed_out, 1) == 0) {
+            alarm_in_ms(100);
+            char c;
+            ssize_t r = read(p[0], &c, 1); /* nobody writes: only the jump ends it */
+            printf("round %d: read returned %zd %s\n", round, r, error_name(r < 0 ? errno : 0));
+        } else {
+            printf("round %d: the read on an empty pipe was abandoned by siglongjmp, handler "
+                   "ran %d\n",
+                   round, (int)handled);
+        }
+    }
+    close(p[0]);
+    close(p[1]);
+}
+
+static void *signal_main_later(void *main_thread)
+{
+    usleep(SIGNAL_AFTER_MS * 1000);
+    must_succeed(pthread_kill(*(pthread_t *)main_thread, SIGUSR1), "pthread_kill");
+    return NULL;
+}
+
+static void check_pthread_kill_main(void)
+{
+    install_handler(SIGUSR1, on_alarm, 0);
+    int p[2];
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+    pthread_t main_thread = pthread_self();
+    handled = 0;
+    pthread_t killer = start_thread(NULL, signal_main_later, &main_thread);
+    char c;
+    ssize_t r = read(p[0], &c, 1);
+    printf("read on a pipe, pthread_kill(main, SIGUSR1) from another thread, no SA_RESTART: "
+           "%zd %s, handler ran %d\n",
+           r, error_name(r < 0 ? errno : 0), (int)handled);
+    join_or_die(killer);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void *sleep_300ms(void *arg)
@@ -151,6 +224,7 @@ static void check_busy_main(void)
 {
     install(0);
     pthread_t sleeper = start_thread(NULL, sleep_300ms, NULL);
+    usleep(20000); /* the sleeper is in its nanosleep: a wrong delivery would end it */
     handled = 0;
     alarm_in_ms(50);
     while (!handled)
@@ -238,6 +312,8 @@ int main(void)
     check_pipe_read(SA_RESTART, "SA_RESTART");
     check_pipe_read(0, "no SA_RESTART");
     check_socket_with_timeout();
+    check_siglongjmp_out_of_read();
+    check_pthread_kill_main();
     check_busy_main();
     check_raise_then_sleep();
     check_sigpipe_elsewhere();

@@ -2,11 +2,22 @@
  *  - trylock of an error-checking mutex its caller holds: EBUSY (lock would say EDEADLK);
  *  - clocklock with a clock it does not support: EINVAL, and the free mutex stays free;
  *  - pthread_timedjoin_np with no time: waits, like pthread_join;
- *  - main detaches itself and exits with pthread_exit while a thread still runs: that
- *    thread finishes and the process exits 0. */
+ *  - main detaches itself and exits with pthread_exit while two threads still run: after
+ *    main is gone, one of them holds a mutex across a sleep while the other's trylock says
+ *    EBUSY and its lock waits for the unlock (a wait the library must manage without main),
+ *    then both finish and the process exits 0. */
 #include "thread_prog.h"
 
+#include <stdatomic.h>
 #include <unistd.h>
+
+/* main has long exited when the threads it leaves behind start on the mutex. */
+#define AFTER_MAIN_EXITED_US 100000
+#define HOLD_US 200000 /* long enough for the other thread to try, even on a busy machine */
+
+static pthread_mutex_t contended = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool holder_has_it;
+static atomic_bool holder_let_go;
 
 static void *sleep_then_return(void *arg)
 {
@@ -14,12 +25,31 @@ static void *sleep_then_return(void *arg)
     return arg;
 }
 
-static void *last_words(void *arg)
+static void *hold_the_mutex(void *arg)
 {
     (void)arg;
-    usleep(50000);
-    printf("the last thread finished after main exited\n");
+    usleep(AFTER_MAIN_EXITED_US);
+    must_succeed(pthread_mutex_lock(&contended), "lock");
+    printf("after main exited, a thread locked a mutex and holds it\n");
     fflush(stdout);
+    holder_has_it = true;
+    usleep(HOLD_US); /* the other thread waits in its lock meanwhile */
+    holder_let_go = true;
+    must_succeed(pthread_mutex_unlock(&contended), "unlock");
+    return NULL;
+}
+
+static void *contend_for_the_mutex(void *arg)
+{
+    (void)arg;
+    while (!holder_has_it)
+        usleep(1000);
+    int busy = pthread_mutex_trylock(&contended);
+    must_succeed(pthread_mutex_lock(&contended), "lock");
+    printf("the other thread's trylock: %s, its lock returned once the holder let go: %s\n",
+           error_name(busy), yes_no(holder_let_go));
+    fflush(stdout);
+    must_succeed(pthread_mutex_unlock(&contended), "unlock");
     return NULL;
 }
 
@@ -49,7 +79,8 @@ int main(void)
     r = pthread_timedjoin_np(t, &result, NULL);
     printf("pthread_timedjoin_np without a time: %s, result %ld\n", error_name(r), (long)result);
 
-    start_thread(NULL, last_words, NULL);
+    start_thread(NULL, hold_the_mutex, NULL);
+    start_thread(NULL, contend_for_the_mutex, NULL);
     must_succeed(pthread_detach(pthread_self()), "detach self");
     printf("main detached itself and exits\n");
     fflush(stdout);
