@@ -169,31 +169,35 @@ static enum gp_wake park_until(int64_t deadline)
     }
 }
 
-/* One park that a signal handler may end (GP_WAKE_INTERRUPT); its handlers are not run. */
-static enum gp_wake park_interruptibly(int64_t deadline, enum gp_interrupt intr)
+/* The end of an interruptible wait, once it has undone what it registered (a handler may
+ * siglongjmp out): the handlers deferred to this thread run here, on its own stack, as the
+ * kernel would have run them in this thread. Returns true when the wait goes on (woken
+ * only for handlers that had SA_RESTART, in a wait that SA_RESTART restarts, or whose
+ * signals were ignored meanwhile); otherwise sets why the wait ended: GP_WAKE_INTERRUPT
+ * when a handler ran that ends it. */
+static bool wait_goes_on(enum gp_interrupt intr, enum gp_wake *why)
 {
-    if (intr == GP_INTR_NEVER)
-        return park_until(deadline);
-    gp__signal_enter_wait(gp__current, intr);
-    enum gp_wake why = park_until(deadline);
-    gp__signal_leave_wait(gp__current);
-    return why;
-}
-
-/* After a wait ended with GP_WAKE_INTERRUPT and everything it registered is undone (a
- * handler may siglongjmp out): runs the handlers on this thread's own stack, as the kernel
- * would have run them in this thread. True when the wait goes on (SA_RESTART). */
-static bool wait_restarts_after_handlers(enum gp_interrupt intr)
-{
-    bool restart = gp__signal_run_deferred(gp__current);
-    return restart && intr == GP_INTR_UNLESS_RESTART;
+    if (!gp__signal_has_deferred(gp__current))
+        return false;
+    enum gp_handlers_ran ran = gp__signal_run_deferred(gp__current);
+    bool goes_on = ran == GP_HANDLERS_NONE ||
+                   (ran == GP_HANDLERS_RESTART && intr == GP_INTR_UNLESS_RESTART);
+    if (goes_on)
+        return *why == GP_WAKE_INTERRUPT; /* otherwise what ended the wait stands */
+    /* The signal was delivered before whatever else ended the wait was seen. */
+    *why = GP_WAKE_INTERRUPT;
+    return false;
 }
 
 enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
 {
+    if (intr == GP_INTR_NEVER)
+        return park_until(deadline);
     for (;;) {
-        enum gp_wake why = park_interruptibly(deadline, intr);
-        if (why != GP_WAKE_INTERRUPT || !wait_restarts_after_handlers(intr))
+        gp__signal_enter_wait(gp__current, intr);
+        enum gp_wake why = park_until(deadline);
+        gp__signal_leave_wait(gp__current);
+        if (!wait_goes_on(intr, &why))
             return why;
     }
 }
@@ -240,6 +244,9 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
 {
     for (;;) {
+        /* Interruptible before anything is registered, and until all of it is undone: a
+         * signal in between is deferred to this thread, never handled in the middle. */
+        gp__signal_enter_wait(gp__current, intr);
         struct fd_waiter w = {.thread = gp__current};
         ev_io_init(&w.io, on_fd_ready, fd, events);
         if (track_fd(&w, fd) < 0) {
@@ -248,13 +255,14 @@ enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_inter
             w.prev = w.next = NULL;
         }
         ev.io_start(hub.loop, &w.io);
-        enum gp_wake why = park_interruptibly(deadline, intr);
+        enum gp_wake why = park_until(deadline);
         if (why != GP_WAKE_CLOSED) {
             ev.io_stop(hub.loop, &w.io);
             if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
                 untrack_fd(&w);
         }
-        if (why != GP_WAKE_INTERRUPT || !wait_restarts_after_handlers(intr))
+        gp__signal_leave_wait(gp__current);
+        if (!wait_goes_on(intr, &why))
             return why;
     }
 }

@@ -106,6 +106,12 @@ enum gp_wake gp__sched_park(void)
 {
     struct gp_thread *cur = gp__current;
     assert(cur && !cur->is_hub);
+    /* A signal came for this thread while it was setting up an interruptible wait: the wait
+     * is over before it starts. */
+    if (cur->interrupt != GP_INTR_NEVER && cur->deferred_signals) {
+        cur->wake = GP_WAKE_INTERRUPT;
+        return cur->wake;
+    }
     cur->state = GP_PARKED;
     schedule();
     return cur->wake;
@@ -268,6 +274,7 @@ void gp__sched_exit(void *result)
     if (gp__sched_live == 1)
         exit(0);
     gp__sched_live--;
+    gp__signal_forget_thread(self);
     self->result = result;
     self->state = GP_DEAD;
     if (self->joiner)

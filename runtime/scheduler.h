@@ -53,7 +53,7 @@ struct gp_thread {
     struct gp_thread *joiner; /* the thread parked in join on this one, not owned */
     enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
     struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
-    unsigned wait_seq;           /* counts its interruptible waits, to tell one from the next */
+    int deferred_signals;        /* signals.c: handlers waiting to run on this thread */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

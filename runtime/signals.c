@@ -19,22 +19,25 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 /* The program's own action for each signal whose handler runs behind the trampoline.
  * Written by gp__signal_action, read by the trampoline. */
 static struct sigaction program_action[NSIG];
 
-/* A handler deferred to a waiting green thread (standard signals coalesce, as in the
- * kernel: one slot per signal). Written by the trampoline, taken by the hub and the
- * target thread with signals blocked. */
+/* Signals delivered for a green thread that was waiting, and not yet handled by it. As in
+ * the kernel, a standard signal pending for a thread coalesces; real-time ones queue. The
+ * pool is touched with every signal blocked (the trampoline runs on this same OS thread). */
+enum { DEFERRED_MAX = 64 };
 static struct deferred {
-    struct gp_thread *target; /* NULL: free; TARGET_ANY: the first waiting thread */
-    unsigned wait_seq;        /* the wait it ends (the target's wait_seq at delivery) */
-    bool restart;             /* SA_RESTART was set at delivery */
-    bool woken;               /* the hub has woken the target for it */
+    struct gp_thread *target;  /* NULL: free; TARGET_ANY: the first waiting thread */
+    int sig;
+    bool restart;              /* SA_RESTART was set at delivery */
+    struct sigaction action;   /* the program's action at delivery */
     siginfo_t info;
-} deferred[NSIG];
-static volatile sig_atomic_t deferred_pending; /* some slot awaits the hub */
+} deferred[DEFERRED_MAX];
+static volatile sig_atomic_t deferred_pending; /* some entry awaits the hub */
 
 #define TARGET_ANY ((struct gp_thread *)1)
 
@@ -93,9 +96,11 @@ static bool restarts(int sig, const struct sigaction *program)
  * running thread, or when the OS thread was idle in the hub, some waiting thread. */
 static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running)
 {
-    struct gp_thread *named = __atomic_exchange_n(&kill_target[sig], NULL, __ATOMIC_ACQ_REL);
-    if (named)
-        return named;
+    if (info->si_code == SI_TKILL && info->si_pid == getpid()) {
+        struct gp_thread *named = __atomic_exchange_n(&kill_target[sig], NULL, __ATOMIC_ACQ_REL);
+        if (named)
+            return named;
+    }
     struct gp_thread *main = gp__sched_main();
     bool to_running = info->si_code == SI_TKILL || sig == SIGPIPE;
     if (!running->is_hub && (to_running || !main || main->state == GP_DEAD))
@@ -103,6 +108,37 @@ static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thr
     if (main && main->state != GP_DEAD)
         return main;
     return TARGET_ANY;
+}
+
+static void block_all(sigset_t *saved)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, saved);
+}
+
+/* Queues the signal for t. Returns false when the pool is full. */
+static bool defer(struct gp_thread *t, int sig, bool restart, const struct sigaction *a,
+                  const siginfo_t *info)
+{
+    struct deferred *free_slot = NULL;
+    for (int i = 0; i < DEFERRED_MAX; i++) {
+        struct deferred *d = &deferred[i];
+        if (!d->target) {
+            if (!free_slot)
+                free_slot = d;
+        } else if (d->target == t && d->sig == sig && sig < SIGRTMIN) {
+            return true; /* a standard signal already pending for t: they coalesce */
+        }
+    }
+    if (!free_slot)
+        return false;
+    *free_slot = (struct deferred){.target = t, .sig = sig, .restart = restart, .action = *a,
+                                   .info = *info};
+    if (t != TARGET_ANY)
+        t->deferred_signals++;
+    deferred_pending = 1;
+    return true;
 }
 
 static void trampoline(int sig, siginfo_t *info, void *uctx)
@@ -116,15 +152,20 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
     }
     bool restart = restarts(sig, &a);
     struct gp_thread *t = target_of(sig, info, running);
-    bool waiting = t == TARGET_ANY || (t != running && t->state == GP_PARKED &&
-                                       t->interrupt != GP_INTR_NEVER);
-    if (!waiting || deferred[sig].target || !has_handler(&a)) {
+    /* A thread in an interruptible wait (also while it sets the wait up or takes it down,
+     * when it is the running one) runs the handler itself, at the end of that wait. */
+    bool waiting = t == TARGET_ANY || t->interrupt != GP_INTR_NEVER;
+    bool deferred_ok = false;
+    if (waiting && has_handler(&a)) {
+        sigset_t saved;
+        block_all(&saved);
+        deferred_ok = defer(t, sig, restart, &a, info);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    }
+    if (!deferred_ok) {
         run_handler(sig, &a, info, uctx);
         return;
     }
-    deferred[sig] = (struct deferred){.target = t, .wait_seq = t == TARGET_ANY ? 0 : t->wait_seq,
-                                      .restart = restart, .info = *info};
-    deferred_pending = 1;
     /* On the hub the loop may be about to sleep: wake it. (On a green thread the hub looks
      * at what is pending before it next sleeps; and libev's write must not run on a green
      * thread, where it would enter the shim.) */
@@ -179,7 +220,8 @@ int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
         return -EINVAL;
     if (t->state == GP_DEAD)
         return 0; /* glibc: a thread that has exited but is not joined takes no signal */
-    if (wrappable(sig))
+    /* Only a signal that reaches the trampoline consumes the note. */
+    if (wrappable(sig) && has_handler(&program_action[sig]))
         __atomic_store_n(&kill_target[sig], t, __ATOMIC_RELEASE);
     return -gp__real.pthread_kill(os_thread, sig);
 }
@@ -187,10 +229,8 @@ int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
 void gp__signal_enter_wait(struct gp_thread *t, enum gp_interrupt how)
 {
     t->interrupt = how;
-    if (how != GP_INTR_NEVER) {
-        t->wait_seq++;
+    if (how != GP_INTR_NEVER)
         gp__list_push_back(&interruptible, &t->intr_link);
-    }
 }
 
 void gp__signal_leave_wait(struct gp_thread *t)
@@ -202,11 +242,25 @@ void gp__signal_leave_wait(struct gp_thread *t)
 
 bool gp__signal_pending(void) { return deferred_pending; }
 
-static void block_all(sigset_t *saved)
+/* Runs a handler outside the kernel's delivery, with what the kernel would have set up:
+ * its mask (and the signal itself unless SA_NODEFER) blocked, and a context. Only what the
+ * handler blocked is unblocked afterwards: other threads may have changed the mask while
+ * it ran. */
+static void run_handler_now(int sig, const struct sigaction *a, siginfo_t *info)
 {
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, saved);
+    sigset_t during = a->sa_mask, before, added;
+    if (!(a->sa_flags & SA_NODEFER))
+        sigaddset(&during, sig);
+    pthread_sigmask(SIG_BLOCK, &during, &before);
+    ucontext_t context;
+    getcontext(&context);
+    context.uc_sigmask = before;
+    run_handler(sig, a, info, &context);
+    sigemptyset(&added);
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&during, s) && !sigismember(&before, s))
+            sigaddset(&added, s);
+    pthread_sigmask(SIG_UNBLOCK, &added, NULL);
 }
 
 void gp__signal_dispatch(void)
@@ -216,58 +270,71 @@ void gp__signal_dispatch(void)
     sigset_t saved;
     block_all(&saved);
     deferred_pending = 0;
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct deferred *d = &deferred[sig];
-        if (!d->target || d->woken)
-            continue;
+    struct deferred orphans[DEFERRED_MAX];
+    int n_orphans = 0;
+    for (int i = 0; i < DEFERRED_MAX; i++) {
+        struct deferred *d = &deferred[i];
+        if (d->target == TARGET_ANY) {
+            if (gp__list_empty(&interruptible)) {
+                orphans[n_orphans++] = *d; /* nobody waits: run it here */
+                d->target = NULL;
+                continue;
+            }
+            d->target = GP_CONTAINER_OF(interruptible.next, struct gp_thread, intr_link);
+            d->target->deferred_signals++;
+        }
         struct gp_thread *t = d->target;
-        if (t == TARGET_ANY && !gp__list_empty(&interruptible)) {
-            t = d->target = GP_CONTAINER_OF(interruptible.next, struct gp_thread, intr_link);
-            d->wait_seq = t->wait_seq;
-        }
-        if (t != TARGET_ANY && t->state == GP_PARKED && t->interrupt != GP_INTR_NEVER &&
-            t->wait_seq == d->wait_seq) {
-            d->woken = true;
+        if (t && t->state == GP_PARKED && t->interrupt != GP_INTR_NEVER)
             gp__sched_unpark(t, GP_WAKE_INTERRUPT);
-            continue;
-        }
-        /* The wait ended before the hub came round: the handler runs here and now. */
-        struct deferred late = *d;
-        d->target = NULL;
-        pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        run_handler(sig, &program_action[sig], &late.info, NULL);
-        block_all(&saved);
     }
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    for (int i = 0; i < n_orphans; i++)
+        run_handler_now(orphans[i].sig, &orphans[i].action, &orphans[i].info);
 }
 
-bool gp__signal_run_deferred(struct gp_thread *t)
+bool gp__signal_has_deferred(const struct gp_thread *t) { return t->deferred_signals > 0; }
+
+enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t)
 {
-    bool restart = true;
-    for (int sig = 1; sig < NSIG; sig++) {
-        sigset_t saved;
-        block_all(&saved);
-        struct deferred d = deferred[sig];
-        bool mine = d.target == t && d.woken;
-        if (mine)
-            deferred[sig].target = NULL;
-        pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        if (!mine)
-            continue;
-        restart &= d.restart;
-        /* As the kernel does for the handler: block its mask, and the signal itself unless
-         * SA_NODEFER. A handler that siglongjmps out leaves this mask to the jump. */
-        struct sigaction a = program_action[sig];
-        sigset_t during = a.sa_mask, before;
-        if (!(a.sa_flags & SA_NODEFER))
-            sigaddset(&during, sig);
-        pthread_sigmask(SIG_BLOCK, &during, &before);
-        ucontext_t no_context;
-        memset(&no_context, 0, sizeof no_context);
-        run_handler(sig, &a, &d.info, &no_context);
-        pthread_sigmask(SIG_SETMASK, &before, NULL);
+    struct deferred mine[DEFERRED_MAX];
+    int n = 0;
+    sigset_t saved;
+    block_all(&saved);
+    for (int i = 0; i < DEFERRED_MAX; i++) {
+        if (deferred[i].target == t) {
+            mine[n++] = deferred[i];
+            deferred[i].target = NULL;
+        }
     }
-    return restart;
+    t->deferred_signals = 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    enum gp_handlers_ran ran = GP_HANDLERS_NONE;
+    for (int i = 0; i < n; i++) {
+        /* Ignoring a signal discards it while it is pending (POSIX): no handler, and the
+         * call goes on as if it had not come. */
+        if (!has_handler(&program_action[mine[i].sig]))
+            continue;
+        if (!mine[i].restart)
+            ran = GP_HANDLERS_INTERRUPT;
+        else if (ran == GP_HANDLERS_NONE)
+            ran = GP_HANDLERS_RESTART;
+        run_handler_now(mine[i].sig, &mine[i].action, &mine[i].info);
+    }
+    return ran;
+}
+
+void gp__signal_forget_thread(struct gp_thread *t)
+{
+    sigset_t saved;
+    block_all(&saved);
+    for (int i = 0; i < DEFERRED_MAX; i++)
+        if (deferred[i].target == t)
+            deferred[i].target = NULL;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (kill_target[sig] == t)
+            kill_target[sig] = NULL;
+    t->deferred_signals = 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 void gp__signal_after_fork(void)

@@ -26,9 +26,14 @@ void gp__signal_leave_wait(struct gp_thread *t);
 /* Run by the hub around each poll: wakes the threads that have handlers to run. */
 void gp__signal_dispatch(void);
 bool gp__signal_pending(void);
-/* Run by a thread woken with GP_WAKE_INTERRUPT, on its own fiber: runs the handlers
- * deferred to it. Returns true when every one of them had SA_RESTART. */
-bool gp__signal_run_deferred(struct gp_thread *t);
+/* Run by a thread at the end of an interruptible wait, on its own fiber, once the wait has
+ * undone what it registered: runs the handlers deferred to it and says how they end the
+ * wait. */
+enum gp_handlers_ran { GP_HANDLERS_NONE, GP_HANDLERS_RESTART, GP_HANDLERS_INTERRUPT };
+bool gp__signal_has_deferred(const struct gp_thread *t);
+enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t);
+/* A thread that exits takes no more signals. */
+void gp__signal_forget_thread(struct gp_thread *t);
 /* pthread_kill for a green thread: sends sig to os_thread (the scheduler's OS thread) so
  * that the handler is t's. Returns 0 or a negative errno. */
 int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig);
