@@ -627,3 +627,18 @@ Test(shim_threads, cond_signalled_by_a_glibc_timer_thread_wakes_a_green_waiter, 
                     "woken by the timer thread's signal: yes (0)\n", 0);
     run_pair_free(&pair);
 }
+
+/* ---- signals aimed at green threads other than main ---- */
+
+Test(shim_threads, signals_for_other_threads_run_on_them, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "signals_threads", NULL, NULL,
+                    "two signals for one waiting thread: its read EINTR, handlers run on it: "
+                    "2 of 2\n"
+                    "one signal each for two waiting threads: reads EINTR and EINTR\n"
+                    "a child's SIGCHLD after a discarded pthread_kill: sleep left 1, errno EINTR, "
+                    "handler ran 1\n",
+                    0);
+    run_pair_free(&pair);
+}

@@ -39,4 +39,5 @@ Test(valgrind, sockets) { check_under_valgrind("io_sockets"); }
 Test(valgrind, pipes) { check_under_valgrind("io_pipe_pingpong"); }
 Test(valgrind, socket_timeouts) { check_under_valgrind("io_timeouts"); }
 Test(valgrind, signals) { check_under_valgrind("signals"); }
+Test(valgrind, signals_for_other_threads) { check_under_valgrind("signals_threads"); }
 Test(valgrind, sync_after_main_exited) { check_under_valgrind("sync_edges"); }
