@@ -171,47 +171,15 @@ static void *exchange_until_stopped(void *arg)
     return NULL;
 }
 
-static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t timer_fired = PTHREAD_COND_INITIALIZER;
-static bool timer_done;
-
-static void signal_timer_fired(union sigval v)
-{
-    (void)v;
-    pthread_mutex_lock(&timer_lock);
-    timer_done = true;
-    pthread_cond_signal(&timer_fired);
-    pthread_mutex_unlock(&timer_lock);
-}
-
-/* Waits until a SIGEV_THREAD timer's callback, 100 ms from now, signals the condition
- * variable; returns the last pthread_cond_timedwait result (0, or ETIMEDOUT after 5 s). */
-static int wait_for_a_timer_thread(void)
-{
-    struct sigevent ev = {.sigev_notify = SIGEV_THREAD,
-                          .sigev_notify_function = signal_timer_fired};
-    timer_t timer;
-    must_succeed(timer_create(CLOCK_MONOTONIC, &ev, &timer) ? errno : 0, "timer_create");
-    struct itimerspec in_100ms = {.it_value = {.tv_nsec = 100000000}};
-    must_succeed(timer_settime(timer, 0, &in_100ms, NULL) ? errno : 0, "timer_settime");
-    struct timespec at = deadline_in(CLOCK_REALTIME, 5000);
-    int r = 0;
-    pthread_mutex_lock(&timer_lock);
-    while (!timer_done && r == 0)
-        r = pthread_cond_timedwait(&timer_fired, &timer_lock, &at);
-    pthread_mutex_unlock(&timer_lock);
-    timer_delete(timer);
-    return r;
-}
-
 static void child_of_a_thread(struct busy_parent *parent)
 {
     int rounds_at_fork = parent->rounds;
     struct echo own;
     start_echo(&own); /* it waits on its empty pipe during the timer wait */
-    int r = wait_for_a_timer_thread();
+    bool signalled;
+    int r = wait_for_a_timer_thread(&signalled);
     printf("child of a thread: woken by the timer thread's condition signal: %s (%s)\n",
-           yes_no(timer_done), error_name(r));
+           yes_no(signalled), error_name(r));
     printf("child of a thread: a thread of its own echoed a byte through pipes: %s\n",
            yes_no(exchange(&own, 'a') == 'b'));
     stop_echo(&own);

@@ -10,7 +10,9 @@
 #define THREAD_PROG_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,46 @@ static __attribute__((noinline, unused)) unsigned use_stack(unsigned depth,
         return 1;
     unsigned below = use_stack(depth - 1, frame);
     return below + (frame[sizeof frame - 1] == (unsigned char)depth);
+}
+
+/* Waits on a condition variable that a timer_create(SIGEV_THREAD) callback signals 100 ms
+ * from now, from a thread that glibc starts itself (an OS thread the shim does not run).
+ * Returns the last pthread_cond_timedwait result (0, or ETIMEDOUT after 5 s) and says in
+ * *signalled whether the callback's signal came. */
+struct timer_wake {
+    pthread_mutex_t lock;
+    pthread_cond_t fired;
+    bool done;
+};
+
+static inline void timer_wake_fire(union sigval v)
+{
+    struct timer_wake *w = v.sival_ptr;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->fired);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static inline int wait_for_a_timer_thread(bool *signalled)
+{
+    static struct timer_wake w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    w.done = false;
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = timer_wake_fire,
+                          .sigev_value = {.sival_ptr = &w}};
+    timer_t timer;
+    must_succeed(timer_create(CLOCK_MONOTONIC, &ev, &timer) ? errno : 0, "timer_create");
+    struct itimerspec in_100ms = {.it_value = {.tv_nsec = 100000000}};
+    must_succeed(timer_settime(timer, 0, &in_100ms, NULL) ? errno : 0, "timer_settime");
+    struct timespec at = deadline_in(CLOCK_REALTIME, 5000);
+    int r = 0;
+    pthread_mutex_lock(&w.lock);
+    while (!w.done && r == 0)
+        r = pthread_cond_timedwait(&w.fired, &w.lock, &at);
+    *signalled = w.done;
+    pthread_mutex_unlock(&w.lock);
+    timer_delete(timer);
+    return r;
 }
 
 #endif
