@@ -12,7 +12,9 @@
 #include <sys/uio.h>
 #include <time.h>
 
-#define GP_REAL_FUNCTIONS(X)                                                                  \
+/* One list per area, so that each area adds its names in one place. */
+/* thread life cycle, identity, cancellation, keys */
+#define GP_REAL_THREADS(X)                                                                    \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))  \
     X(int, pthread_join, (pthread_t, void **))                                                \
     X(int, pthread_tryjoin_np, (pthread_t, void **))                                          \
@@ -21,22 +23,31 @@
     X(int, pthread_detach, (pthread_t))                                                       \
     X(void, pthread_exit, (void *))                                                           \
     X(pthread_t, pthread_self, (void))                                                        \
-    X(int, pthread_equal, (pthread_t, pthread_t))                                             \
+    X(int, pthread_equal, (pthread_t, pthread_t))
+
+/* mutexes, condition variables, rwlocks, semaphores, barriers, once, spinlocks */
+#define GP_REAL_SYNC(X)                                                                       \
     X(int, pthread_mutex_lock, (pthread_mutex_t *))                                           \
     X(int, pthread_mutex_trylock, (pthread_mutex_t *))                                        \
     X(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *))             \
     X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *))  \
     X(int, pthread_mutex_unlock, (pthread_mutex_t *))                                         \
     X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))                          \
-    X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
+    X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *))\
     X(int, pthread_cond_clockwait,                                                            \
       (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))              \
     X(int, pthread_cond_signal, (pthread_cond_t *))                                           \
-    X(int, pthread_cond_broadcast, (pthread_cond_t *))                                        \
+    X(int, pthread_cond_broadcast, (pthread_cond_t *))
+
+/* sleeps */
+#define GP_REAL_SLEEP(X)                                                                      \
     X(unsigned, sleep, (unsigned))                                                            \
     X(int, usleep, (useconds_t))                                                              \
     X(int, nanosleep, (const struct timespec *, struct timespec *))                           \
-    X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))     \
+    X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))
+
+/* reads, writes and connections on sockets, pipes and devices */
+#define GP_REAL_IO(X)                                                                         \
     X(ssize_t, read, (int, void *, size_t))                                                   \
     X(ssize_t, write, (int, const void *, size_t))                                            \
     X(ssize_t, readv, (int, const struct iovec *, int))                                       \
@@ -50,12 +61,46 @@
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
-    X(int, close, (int))                                                                      \
+    X(int, close, (int))
+
+/* signal dispositions, masks and waits */
+#define GP_REAL_SIGNALS(X)                                                                    \
     X(int, pthread_kill, (pthread_t, int))                                                    \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
     X(__sighandler_t, signal, (int, __sighandler_t))                                          \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                      \
     X(__sighandler_t, sysv_signal, (int, __sighandler_t))
+
+/* poll, select, epoll */
+#define GP_REAL_POLL(X)
+
+/* waiting for and starting processes */
+#define GP_REAL_PROCESS(X)
+
+/* stdio streams */
+#define GP_REAL_STDIO(X)
+
+/* name resolution */
+#define GP_REAL_RESOLVER(X)
+
+/* regular files and file locks */
+#define GP_REAL_FILES(X)
+
+/* syscall() */
+#define GP_REAL_SYSCALL(X)
+
+#define GP_REAL_FUNCTIONS(X)                                                                  \
+    GP_REAL_THREADS(X)                                                                        \
+    GP_REAL_SYNC(X)                                                                           \
+    GP_REAL_SLEEP(X)                                                                          \
+    GP_REAL_IO(X)                                                                             \
+    GP_REAL_SIGNALS(X)                                                                        \
+    GP_REAL_POLL(X)                                                                           \
+    GP_REAL_PROCESS(X)                                                                        \
+    GP_REAL_STDIO(X)                                                                          \
+    GP_REAL_RESOLVER(X)                                                                       \
+    GP_REAL_FILES(X)                                                                          \
+    GP_REAL_SYSCALL(X)
 
 #define GP_REAL_FIELD(ret, name, args) ret(*name) args;
 struct gp_real {

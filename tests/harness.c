@@ -264,3 +264,87 @@ int os_thread_count(pid_t pid)
     closedir(d);
     return n;
 }
+
+/* ---- helper programs run natively and under the shim (see harness.h) ---- */
+
+static const char *const report_os_threads_env[] = {"REPORT_OS_THREADS=1", NULL};
+
+void run_in_mode(struct run_result *r, enum run_mode mode, const char *prog,
+                        const char *const *args, const char *const *env, const char *input)
+{
+    struct run_opts opts = {.mode = mode, .env = env, .input = input, .timeout_s = PROG_TIMEOUT_S};
+    run_program(r, &opts, prog_path(prog), args);
+}
+
+void expect_finished(const struct run_result *r, const char *prog, const char *how)
+{
+    cr_expect(!r->timed_out, "%s %s: killed after %d s\nstdout:\n%s\nstderr:\n%s", prog, how,
+              PROG_TIMEOUT_S, r->out, r->err);
+}
+
+/* Runs prog under the shim only, with one GREENPATCH_* setting. */
+void run_under_shim_with(struct run_result *r, const char *prog, const char *const *args,
+                                const char *setting, const char *input)
+{
+    const char *const env[] = {"REPORT_OS_THREADS=1", setting, NULL};
+    run_in_mode(r, RUN_SHIM, prog, args, env, input);
+    expect_finished(r, prog, setting);
+}
+
+/* Runs prog natively and under the shim with the same arguments, environment and input, and
+ * expects both to print expected_out and to end the same way: exit status expected_exit. */
+void run_both_expect(struct run_pair *pair, const char *prog, const char *const *args,
+                            const char *input, const char *expected_out, int expected_exit)
+{
+    run_in_mode(&pair->native, RUN_NATIVE, prog, args, report_os_threads_env, input);
+    run_in_mode(&pair->shim, RUN_SHIM, prog, args, report_os_threads_env, input);
+    expect_finished(&pair->native, prog, "natively");
+    expect_finished(&pair->shim, prog, "under the shim");
+    cr_expect_str_eq(pair->native.out, expected_out,
+                     "%s natively printed something else than the test expects\nstderr:\n%s",
+                     prog, pair->native.err);
+    cr_expect_eq(pair->native.exit_code, expected_exit, "%s natively: exit %d, signal %d", prog,
+                 pair->native.exit_code, pair->native.term_signal);
+    cr_expect_str_eq(pair->shim.out, pair->native.out,
+                     "%s: stdout under the shim differs from the native run\nstderr:\n%s", prog,
+                     pair->shim.err);
+    cr_expect_eq(pair->shim.exit_code, pair->native.exit_code,
+                 "%s: exit %d (signal %d) under the shim, %d natively\nstderr:\n%s", prog,
+                 pair->shim.exit_code, pair->shim.term_signal, pair->native.exit_code,
+                 pair->shim.err);
+    cr_expect_eq(pair->shim.term_signal, pair->native.term_signal,
+                 "%s: signal %d under the shim, %d natively", prog, pair->shim.term_signal,
+                 pair->native.term_signal);
+}
+
+void run_pair_free(struct run_pair *pair)
+{
+    run_result_free(&pair->native);
+    run_result_free(&pair->shim);
+}
+
+/* The N of the "os-threads WHERE: N" line a helper wrote to stderr, or -1 without one. */
+int reported_os_threads(const struct run_result *r, const char *where)
+{
+    char key[96];
+    snprintf(key, sizeof key, "os-threads %s: ", where);
+    const char *at = strstr(r->err, key);
+    return at ? atoi(at + strlen(key)) : -1;
+}
+
+/* Under the shim every green thread runs on the one OS thread. Natively the count is
+ * exactly native_expected when the program's synchronisation guarantees it, or SEVERAL. */
+void expect_os_threads(const struct run_pair *pair, const char *prog, const char *where,
+                              int native_expected)
+{
+    int native = reported_os_threads(&pair->native, where);
+    int shim = reported_os_threads(&pair->shim, where);
+    if (native_expected != SEVERAL)
+        cr_expect_eq(native, native_expected, "%s natively at %s: %d OS threads, expected %d",
+                     prog, where, native, native_expected);
+    else
+        cr_expect_gt(native, 1, "%s natively at %s: %d OS threads, expected several", prog,
+                     where, native);
+    cr_expect_eq(shim, 1, "%s under the shim at %s: %d OS threads, expected 1\nstderr:\n%s",
+                 prog, where, shim, pair->shim.err);
+}

@@ -58,4 +58,36 @@ int os_thread_count(pid_t pid);
 
 bool sanitized_build(void);
 
+/* ---- helper programs run natively and under the shim ----
+ * The helper programs in tests/progs finish in seconds; PROG_TIMEOUT_S only bounds a hang.
+ * They report their OS thread count on stderr when REPORT_OS_THREADS=1 (thread_prog.h). */
+enum { PROG_TIMEOUT_S = 15 };
+
+struct run_pair {
+    struct run_result native;
+    struct run_result shim;
+};
+
+/* Runs the helper program prog (a name in tests/progs) in mode with extra env and input. */
+void run_in_mode(struct run_result *r, enum run_mode mode, const char *prog,
+                 const char *const *args, const char *const *env, const char *input);
+/* Expects r not to have been killed for taking too long. */
+void expect_finished(const struct run_result *r, const char *prog, const char *how);
+/* Runs prog under the shim only, with REPORT_OS_THREADS=1 and one GREENPATCH_* setting. */
+void run_under_shim_with(struct run_result *r, const char *prog, const char *const *args,
+                         const char *setting, const char *input);
+/* Runs prog natively and under the shim (REPORT_OS_THREADS=1 both times) with the same
+ * arguments and input, and expects both to print expected_out and exit with expected_exit. */
+void run_both_expect(struct run_pair *pair, const char *prog, const char *const *args,
+                     const char *input, const char *expected_out, int expected_exit);
+void run_pair_free(struct run_pair *pair);
+/* The N of the "os-threads WHERE: N" line a helper wrote to stderr, or -1 without one. */
+int reported_os_threads(const struct run_result *r, const char *where);
+/* For expect_os_threads: natively the count depends on timing, only "more than one" holds. */
+enum { SEVERAL = 0 };
+/* Under the shim every green thread runs on the one OS thread. Natively the count is
+ * exactly native_expected when the program's synchronisation guarantees it, or SEVERAL. */
+void expect_os_threads(const struct run_pair *pair, const char *prog, const char *where,
+                       int native_expected);
+
 #endif
