@@ -5,6 +5,7 @@
 #define GP_REAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -37,7 +38,11 @@
     X(int, pthread_cond_clockwait,                                                            \
       (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))              \
     X(int, pthread_cond_signal, (pthread_cond_t *))                                           \
-    X(int, pthread_cond_broadcast, (pthread_cond_t *))
+    X(int, pthread_cond_broadcast, (pthread_cond_t *))                                        \
+    X(int, sem_wait, (sem_t *))                                                               \
+    X(int, sem_timedwait, (sem_t *, const struct timespec *))                                 \
+    X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *))                      \
+    X(int, sem_post, (sem_t *))
 
 /* sleeps */
 #define GP_REAL_SLEEP(X)                                                                      \
