@@ -20,6 +20,7 @@ static const char *const expected_exports[] = {
     "close@GLIBC_2.2.5",
     "connect@GLIBC_2.2.5",
     "gp_join@GREENPATCH_0",
+    "gp_offload@GREENPATCH_0",
     "gp_self@GREENPATCH_0",
     "gp_sleep@GREENPATCH_0",
     "gp_spawn@GREENPATCH_0",
