@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "hub.h"
+#include "pool.h"
 #include "real.h"
 #include "scheduler.h"
 #include "waitq.h"
@@ -23,7 +24,8 @@ _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "glibc's sem_t layout"
  * consistent, one of the two sees the other, and no wake-up is lost. */
 static unsigned long green_waiters;
 
-bool gp__sem_shared(const sem_t *s) { return ((const struct glibc_sem *)s)->shared_flag != 0; }
+/* A process-shared (sem_init with pshared != 0) or named (sem_open) semaphore. */
+static bool shared(const sem_t *s) { return ((const struct glibc_sem *)s)->shared_flag != 0; }
 
 static bool take_token(struct glibc_sem *s)
 {
@@ -35,11 +37,36 @@ static bool take_token(struct glibc_sem *s)
     return false;
 }
 
+/* A wait on a shared semaphore, on a worker: glibc's own wait, which another process's
+ * post wakes. The deadline is on CLOCK_MONOTONIC, as gp__now_ns counts. */
+struct shared_wait {
+    sem_t *sem;
+    int64_t deadline;
+};
+
+static long wait_on_worker(void *arg)
+{
+    const struct shared_wait *w = arg;
+    int r;
+    if (w->deadline == GP_NO_DEADLINE) {
+        r = gp__real.sem_wait(w->sem);
+    } else {
+        int64_t at = w->deadline > 0 ? w->deadline : 0;
+        struct timespec ts = {.tv_sec = at / 1000000000, .tv_nsec = at % 1000000000};
+        r = gp__real.sem_clockwait(w->sem, CLOCK_MONOTONIC, &ts);
+    }
+    return r == 0 ? 0 : -errno;
+}
+
 int gp__sem_wait(sem_t *sem, int64_t deadline)
 {
     struct glibc_sem *s = (struct glibc_sem *)sem;
     if (take_token(s))
         return 0;
+    if (shared(sem)) {
+        struct shared_wait w = {.sem = sem, .deadline = deadline};
+        return (int)gp__pool_call(wait_on_worker, &w);
+    }
     /* As the kernel's FUTEX_WAIT_BITSET under glibc: without a timeout a handler with
      * SA_RESTART restarts the wait; with one, any handler ends it. */
     enum gp_interrupt intr = deadline == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;

@@ -7,8 +7,9 @@
  * Green waiters of a private semaphore take tokens from the same word and park in the wait
  * table (waitq.h) keyed by the sem_t's address; they never count themselves as kernel
  * waiters, so that glibc's own sem_post wakes only the OS threads that sleep in the kernel.
- * Process-shared semaphores can be posted by another process, which the wait table never
- * sees: their waits are not made here. */
+ * Process-shared and named semaphores can be posted by another process, which the wait
+ * table never sees: a green thread waits for one on a worker of the pool (pool.h), in
+ * glibc's own wait, which counts it as a kernel waiter. */
 #ifndef GP_SEM_H
 #define GP_SEM_H
 
@@ -16,13 +17,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* True for a process-shared (sem_init with pshared != 0) or named (sem_open) semaphore. */
-bool gp__sem_shared(const sem_t *s);
-
-/* Takes a token of a private semaphore for the calling green thread, waiting until
- * deadline (clock.h). A signal handler ends the wait as it ends glibc's: one with
- * SA_RESTART restarts a wait without a deadline (sem_wait), any other and any handler in
- * a timed wait make it fail with EINTR (signal(7)). Returns 0, -ETIMEDOUT or -EINTR. */
+/* Takes a token for the calling green thread, waiting until deadline (clock.h). In the
+ * wait for a private semaphore a signal handler ends the wait as it ends glibc's: one with
+ * SA_RESTART restarts a wait without a deadline (sem_wait), any other and any handler in a
+ * timed wait make it fail with EINTR (signal(7)). The wait for a shared one on a worker
+ * is not interruptible (pool.h). Returns 0, -ETIMEDOUT or -EINTR. */
 int gp__sem_wait(sem_t *s, int64_t deadline);
 /* Adds a token and wakes a waiter: a green one through the wait table, a kernel one
  * through glibc. Returns 0 or -EOVERFLOW. */

@@ -2,10 +2,13 @@
  * Interposes: sem_wait, sem_timedwait, sem_clockwait, sem_post.
  *
  * A green thread waits for a token of a private semaphore in the wait table
- * (runtime/sem.h); sem_post wakes green waiters as well as the OS threads glibc
- * put to sleep in the kernel, and a post from an OS thread the scheduler does not run
- * wakes green waiters through the hub. sem_trywait, sem_getvalue, sem_init and sem_destroy
- * never block and share the same word protocol: they are left to glibc.
+ * (runtime/sem.h); sem_post wakes green waiters as well as the OS threads glibc put to
+ * sleep in the kernel, and a post from an OS thread the scheduler does not run wakes green
+ * waiters through the hub. A shared or named semaphore, which another process may post,
+ * is waited for on a worker of the pool. sem_trywait, sem_getvalue, sem_init,
+ * sem_destroy, sem_open and sem_close never block and share the same word protocol: they
+ * are left to glibc.
+ *
  * coverage cooperative: sem_wait sem_timedwait sem_clockwait */
 #include "shim.h"
 
@@ -14,12 +17,10 @@
 
 #include <semaphore.h>
 
-static bool green_sem(const sem_t *s) { return gp_cooperative() && !gp__sem_shared(s); }
-
 GP_EXPORT_VERSIONS(sem_wait, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_sem_wait(sem_t *s)
 {
-    if (!green_sem(s))
+    if (!gp_cooperative())
         return gp__real.sem_wait(s);
     int saved = errno;
     return (int)gp_return(gp__sem_wait(s, GP_NO_DEADLINE), saved);
@@ -40,7 +41,7 @@ static int wait_until(sem_t *s, clockid_t clock, const struct timespec *abstime)
 GP_EXPORT_VERSIONS(sem_timedwait, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
-    if (!green_sem(s))
+    if (!gp_cooperative())
         return gp__real.sem_timedwait(s, abstime);
     return wait_until(s, CLOCK_REALTIME, abstime);
 }
@@ -48,7 +49,7 @@ int gp_shim_sem_timedwait(sem_t *s, const struct timespec *abstime)
 GP_EXPORT_VERSIONS(sem_clockwait, "GLIBC_2.34", "GLIBC_2.30")
 int gp_shim_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
-    if (!green_sem(s))
+    if (!gp_cooperative())
         return gp__real.sem_clockwait(s, clock, abstime);
     return wait_until(s, clock, abstime);
 }

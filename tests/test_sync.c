@@ -55,3 +55,39 @@ Test(sync, private_semaphores_wait_green_time_out_take_signals_and_strangers, .t
         expect_os_threads(&pair, "sync_sem", waits[i], 2);
     run_pair_free(&pair);
 }
+
+/* Named and process-shared semaphores are posted by another process: under the shim the
+ * wait runs on a worker of the pool, so while it waits the process has the green threads'
+ * OS thread and at least that worker (the pool may have started another for an earlier
+ * wait); natively main and the ticker. */
+Test(sync, shared_and_named_semaphores_posted_by_a_child_process, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_sem_shared", NULL, NULL,
+                    "sync_sem_shared start\n"
+                    "named sem_wait, posted by a child process: 0, ticks meanwhile: 3, child "
+                    "exit: 0\n"
+                    "named sem_timedwait, posted by a child process: 0, ticks meanwhile: 3, "
+                    "child exit: 0\n"
+                    "named sem_clockwait, posted by a child process: 0, ticks meanwhile: 3, "
+                    "child exit: 0\n"
+                    "named sem_timedwait with nobody posting: -1 ETIMEDOUT, with tv_nsec -1: -1 "
+                    "EINVAL\n"
+                    "pshared sem_wait, posted by a child process: 0, ticks meanwhile: 3, child "
+                    "exit: 0\n"
+                    "pshared sem_timedwait, posted by a child process: 0, ticks meanwhile: 3, "
+                    "child exit: 0\n"
+                    "pshared sem_timedwait with nobody posting: -1 ETIMEDOUT, with tv_nsec -1: "
+                    "-1 EINVAL\n"
+                    "sync_sem_shared done\n",
+                    0);
+    const char *const waits[] = {"named-sem_wait", "named-sem_timedwait", "named-sem_clockwait",
+                                 "pshared-sem_wait", "pshared-sem_timedwait"};
+    for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+        cr_expect_eq(reported_os_threads(&pair.native, waits[i]), 2, "natively at %s", waits[i]);
+        cr_expect_geq(reported_os_threads(&pair.shim, waits[i]), 2,
+                      "under the shim at %s: the green threads' OS thread and a worker\n%s",
+                      waits[i], pair.shim.err);
+    }
+    run_pair_free(&pair);
+}
