@@ -45,7 +45,18 @@
     X(int, sem_wait, (sem_t *))                                                               \
     X(int, sem_timedwait, (sem_t *, const struct timespec *))                                 \
     X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *))                      \
-    X(int, sem_post, (sem_t *))
+    X(int, sem_post, (sem_t *))                                                               \
+    X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                       \
+    X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                                       \
+    X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))                                    \
+    X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))                                    \
+    X(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *))         \
+    X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *))         \
+    X(int, pthread_rwlock_clockrdlock,                                                        \
+      (pthread_rwlock_t *, clockid_t, const struct timespec *))                               \
+    X(int, pthread_rwlock_clockwrlock,                                                        \
+      (pthread_rwlock_t *, clockid_t, const struct timespec *))                               \
+    X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))
 
 /* sleeps */
 #define GP_REAL_SLEEP(X)                                                                      \

@@ -91,3 +91,62 @@ Test(sync, shared_and_named_semaphores_posted_by_a_child_process, .timeout = 60)
     }
     run_pair_free(&pair);
 }
+
+/* ---- 2. read-write locks ---- */
+
+Test(sync, rwlocks_wait_green_report_deadlocks_prefer_writers_and_mix_with_strangers, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_rwlock", NULL, NULL,
+        "sync_rwlock start\n"
+        "pthread_rwlock_rdlock while another thread holds it for writing: 0, ticks meanwhile: 3, "
+        "main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_wrlock while another thread holds it for reading: 0, ticks meanwhile: 3, "
+        "main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_wrlock while another thread holds it for writing: 0, ticks meanwhile: 3, "
+        "main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_timedrdlock while another thread holds it for writing: 0, ticks "
+        "meanwhile: 3, main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_timedwrlock while another thread holds it for reading: 0, ticks "
+        "meanwhile: 3, main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_clockrdlock while another thread holds it for writing: 0, ticks "
+        "meanwhile: 3, main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_clockwrlock while another thread holds it for writing: 0, ticks "
+        "meanwhile: 3, main's trywrlock while it holds it: EBUSY\n"
+        "pthread_rwlock_timedrdlock while another thread holds it for writing: ETIMEDOUT; on the "
+        "free lock with a deadline passed: 0\n"
+        "pthread_rwlock_timedwrlock while another thread holds it for writing: ETIMEDOUT; on the "
+        "free lock with a deadline passed: 0\n"
+        "pthread_rwlock_clockrdlock while another thread holds it for writing: ETIMEDOUT; on the "
+        "free lock with a deadline passed: 0\n"
+        "pthread_rwlock_clockwrlock while another thread holds it for writing: ETIMEDOUT; on the "
+        "free lock with a deadline passed: 0\n"
+        "on a free lock: timedrdlock with tv_nsec 1e9: EINVAL, timedwrlock with tv_nsec 1e9: "
+        "EINVAL, clockrdlock on CLOCK_PROCESS_CPUTIME_ID: EINVAL, clockwrlock on "
+        "CLOCK_THREAD_CPUTIME_ID: EINVAL, still free: yes\n"
+        "main holds it for writing: rdlock EDEADLK, wrlock EDEADLK, timedrdlock EDEADLK, "
+        "timedwrlock EDEADLK, clockwrlock EDEADLK, tryrdlock EBUSY, trywrlock EBUSY\n"
+        "main's unlock: 0, main reads twice, then unlocks: 0 0, free: yes\n"
+        "a second thread holds it for writing: rdlock EDEADLK, wrlock EDEADLK, timedrdlock "
+        "EDEADLK, timedwrlock EDEADLK, clockwrlock EDEADLK, tryrdlock EBUSY, trywrlock EBUSY\n"
+        "while the second thread writes, main: trywrlock EBUSY, tryrdlock EBUSY, timedwrlock "
+        "ETIMEDOUT\n"
+        "the second thread's unlock: 0, it then reads: 0, and its unlock: 0\n"
+        "default rwlock: 3 readers inside at once: yes, writers' count: 15 of 15, overlaps: 0\n"
+        "writer-preferring rwlock: 3 readers inside at once: yes, writers' count: 15 of 15, "
+        "overlaps: 0\n"
+        "default rwlock: a reader's tryrdlock while a writer waits: 0, then who got it first, "
+        "the waiting writer or a later reader: the reader\n"
+        "writer-preferring rwlock: a reader's tryrdlock while a writer waits: EBUSY, then who "
+        "got it first, the waiting writer or a later reader: the writer\n"
+        "rdlock while a timer thread writes: 0; main wrote, unlocked (0), and the timer thread's "
+        "wrlock then got it: 0\n"
+        "sync_rwlock done\n",
+        0);
+    const char *const waits[] = {"rdlock",      "wrlock-reader", "wrlock",     "timedrdlock",
+                                 "timedwrlock", "clockrdlock",   "clockwrlock"};
+    for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++)
+        expect_os_threads(&pair, "sync_rwlock", waits[i], 3);
+    expect_os_threads(&pair, "sync_rwlock", "timeout", 3);
+    run_pair_free(&pair);
+}
