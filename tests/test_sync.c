@@ -150,3 +150,45 @@ Test(sync, rwlocks_wait_green_report_deadlocks_prefer_writers_and_mix_with_stran
     expect_os_threads(&pair, "sync_rwlock", "timeout", 3);
     run_pair_free(&pair);
 }
+
+/* ---- 3. barriers ---- */
+
+Test(sync, barriers_serial_thread_rounds_destroy_and_a_stranger, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_barrier", NULL, NULL,
+        "sync_barrier start\n"
+        "pthread_barrier_wait until the ticker came: main 0, ticker serial, ticks meanwhile: 3\n"
+        "4 threads, 50 rounds: one serial thread per round: yes, in step: yes\n"
+        "threads arriving in turn get: 0 0 0 serial; the serial one destroys the barrier at "
+        "once: 0\n"
+        "a barrier of one: serial serial\n"
+        "with a timer thread as the second thread: main 0, timer thread serial\n"
+        "sync_barrier done\n",
+        0);
+    expect_os_threads(&pair, "sync_barrier", "barrier", 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 4. once, spinlocks, sched_yield ---- */
+
+Test(sync, once_waits_green_for_a_blocking_routine_spinlocks_and_sched_yield_let_others_run,
+     .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_once_spin", NULL, NULL,
+        "sync_once_spin start\n"
+        "pthread_once while another thread runs the routine: 0, returned after the routine "
+        "finished: yes, ticks meanwhile: 3, runs: 1\n"
+        "three threads call pthread_once while the routine sleeps: runs: 1, returned after it "
+        "finished: 3, a later call: 0\n"
+        "pthread_spin_lock while another thread holds it: 0 (trylock: EBUSY), ticks meanwhile: 3\n"
+        "4 threads counting 500 times under a spinlock: 2000\n"
+        "sched_yield until another thread sets a flag: 0, flag set: yes, ticks meanwhile: 3\n"
+        "sync_once_spin done\n",
+        0);
+    expect_os_threads(&pair, "sync_once_spin", "pthread_once", 3);
+    expect_os_threads(&pair, "sync_once_spin", "pthread_spin_lock", 3);
+    expect_os_threads(&pair, "sync_once_spin", "sched_yield", 2);
+    run_pair_free(&pair);
+}

@@ -1,0 +1,22 @@
+/* One-time initialisation.
+ * Interposes: pthread_once.
+ *
+ * glibc runs the routine (runtime/once.h); a green thread that finds another thread
+ * running it waits green, where glibc would wait in the kernel and stop every green thread
+ * (the routine's runner among them, when the routine blocks cooperatively).
+ *
+ * coverage cooperative: pthread_once */
+#include "shim.h"
+
+#include "once.h"
+
+#include <pthread.h>
+
+GP_EXPORT_VERSIONS(pthread_once, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_once(pthread_once_t *control, void (*init)(void))
+{
+    if (!gp_cooperative())
+        return gp__real.pthread_once(control, init);
+    int saved = errno;
+    return gp_return_error(gp__once(control, init), saved);
+}
