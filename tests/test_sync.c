@@ -192,3 +192,44 @@ Test(sync, once_waits_green_for_a_blocking_routine_spinlocks_and_sched_yield_let
     expect_os_threads(&pair, "sync_once_spin", "sched_yield", 2);
     run_pair_free(&pair);
 }
+
+/* ---- 5. C11 threads ---- */
+
+Test(sync, c11_threads_mutexes_conditions_once_and_sleeps_go_green, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_c11", NULL, NULL,
+        "sync_c11 start\n"
+        "thrd_create: thrd_success, thrd_join: thrd_success, result 42, thrd_current in the "
+        "thread was its thrd_t: yes\n"
+        "a negative result: -7, thrd_exit's: -123456, main's thrd_current equals itself: yes\n"
+        "thrd_detach: thrd_success, thrd_join of the detached thread: thrd_error\n"
+        "thrd_join until the thread ended: thrd_success, result 5, ticks meanwhile: 3\n"
+        "cnd_wait until signalled: thrd_success, ticks meanwhile: 3\n"
+        "cnd_timedwait until signalled: thrd_success, ticks meanwhile: 3, with nobody "
+        "signalling: thrd_timedout, the mutex held after: yes\n"
+        "cnd_broadcast: thrd_success, waiters woken: 3 of 3\n"
+        "mtx_lock while another thread holds it: thrd_success (mtx_trylock: thrd_busy), ticks "
+        "meanwhile: 3\n"
+        "mtx_timedlock while another thread holds it: thrd_success (mtx_trylock: thrd_busy), "
+        "ticks meanwhile: 3\n"
+        "mtx_timedlock while another thread holds it: thrd_timedout; a recursive mutex: lock "
+        "thrd_success thrd_success, unlock thrd_success thrd_success\n"
+        "call_once while another thread runs the routine: returned after it finished: yes, runs: "
+        "1, ticks meanwhile: 3\n"
+        "thrd_sleep 30 ms: 0, interrupted by a handler: -1, time left reported: yes, with "
+        "tv_nsec -1: -2\n"
+        "thrd_yield until another thread sets a flag: flag set: yes, ticks meanwhile: 3\n"
+        "tss_create: thrd_success, tss_get before tss_set: NULL, tss_set: thrd_success, tss_get "
+        "after: the value\n"
+        "sync_c11 done\n",
+        0);
+    const char *const three[] = {"thrd_join", "mtx_lock", "mtx_timedlock", "call_once"};
+    for (size_t i = 0; i < sizeof three / sizeof three[0]; i++)
+        expect_os_threads(&pair, "sync_c11", three[i], 3);
+    const char *const two[] = {"cnd_wait", "cnd_timedwait", "thrd_sleep", "thrd_sleep-signal",
+                               "thrd_yield"};
+    for (size_t i = 0; i < sizeof two / sizeof two[0]; i++)
+        expect_os_threads(&pair, "sync_c11", two[i], 2);
+    run_pair_free(&pair);
+}
