@@ -233,3 +233,31 @@ Test(sync, c11_threads_mutexes_conditions_once_and_sleeps_go_green, .timeout = 6
         expect_os_threads(&pair, "sync_c11", two[i], 2);
     run_pair_free(&pair);
 }
+
+/* ---- 6. a C++ program ---- */
+
+Test(sync, cxx_threads_mutexes_condition_variables_shared_mutexes_and_call_once_go_green,
+     .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "sync_cxx", NULL, NULL,
+        "sync_cxx start\n"
+        "std::thread ran and joined: 7\n"
+        "condition_variable::wait until notified: ticks meanwhile: 3\n"
+        "condition_variable::wait_for until notified: yes, ticks meanwhile: 3; with nobody "
+        "notifying: timeout: yes\n"
+        "4 producers, one consumer: items 800, sum right: yes\n"
+        "shared_mutex::lock_shared while a writer holds it: ticks meanwhile: 3 (try_lock_shared: "
+        "no)\n"
+        "shared_mutex: 3 readers inside at once: yes, writers' count: 30 of 30, overlaps: 0\n"
+        "shared_timed_mutex::try_lock_for while a reader holds it: timed out\n"
+        "std::call_once while another thread runs the function: returned after it finished: yes, "
+        "runs: 1, ticker ran meanwhile: yes\n"
+        "sync_cxx done\n",
+        0);
+    expect_os_threads(&pair, "sync_cxx", "condition_variable::wait", 2);
+    expect_os_threads(&pair, "sync_cxx", "condition_variable::wait_for", 2);
+    expect_os_threads(&pair, "sync_cxx", "shared_mutex::lock_shared", 3);
+    expect_os_threads(&pair, "sync_cxx", "call_once", 3);
+    run_pair_free(&pair);
+}
