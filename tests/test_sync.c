@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- 1. POSIX semaphores ---- */
 
@@ -259,5 +260,71 @@ Test(sync, cxx_threads_mutexes_condition_variables_shared_mutexes_and_call_once_
     expect_os_threads(&pair, "sync_cxx", "condition_variable::wait_for", 2);
     expect_os_threads(&pair, "sync_cxx", "shared_mutex::lock_shared", 3);
     expect_os_threads(&pair, "sync_cxx", "call_once", 3);
+    run_pair_free(&pair);
+}
+
+/* ---- 7. Debian's python3 ---- */
+
+/* CPython's locks are POSIX semaphores (sem_clockwait for timed acquires), its GIL a mutex
+ * and a condition variable, time.sleep clock_nanosleep: threads that sleep, lock, release
+ * semaphores and set events print the same under the shim, on one OS thread. Only where
+ * Debian's python3 is installed (the one on PATH may be another build). */
+static const char python_script[] =
+    "import os, sys, threading, time\n"
+    "lock = threading.Lock()\n"
+    "sem = threading.Semaphore(0)\n"
+    "event = threading.Event()\n"
+    "order = []\n"
+    "def worker(i):\n"
+    "    time.sleep(0.02 * (3 - i))\n"
+    "    with lock:\n"
+    "        order.append(i)\n"
+    "    sem.release()\n"
+    "def ticker():\n"
+    "    time.sleep(0.005)\n"
+    "    if os.environ.get('REPORT_OS_THREADS') == '1':\n"
+    "        print('os-threads python:', len(os.listdir('/proc/self/task')), file=sys.stderr)\n"
+    "    event.set()\n"
+    "threads = [threading.Thread(target=worker, args=(i,)) for i in range(3)]\n"
+    "threads.append(threading.Thread(target=ticker))\n"
+    "for t in threads:\n"
+    "    t.start()\n"
+    "print('event set:', event.wait(10))\n"
+    "for _ in range(3):\n"
+    "    sem.acquire()\n"
+    "for t in threads:\n"
+    "    t.join()\n"
+    "print('workers in the order they slept:', order)\n"
+    "print('acquire with a timeout on an empty semaphore:', sem.acquire(timeout=0.05))\n"
+    "lock.acquire()\n"
+    "got = []\n"
+    "t = threading.Thread(target=lambda: got.append(lock.acquire(timeout=0.05)))\n"
+    "t.start()\n"
+    "t.join()\n"
+    "print('another thread acquires a held lock with a timeout:', got)\n";
+
+Test(sync, debian_python3_threads_locks_semaphores_events_and_sleeps, .timeout = 60)
+{
+    const char *python = "/usr/bin/python3";
+    if (access(python, X_OK) != 0)
+        cr_skip_test("no %s", python);
+    const char *const args[] = {"-c", python_script, NULL};
+    const char *const env[] = {"REPORT_OS_THREADS=1", NULL};
+    struct run_pair pair;
+    struct run_opts native = {.mode = RUN_NATIVE, .env = env, .timeout_s = PROG_TIMEOUT_S};
+    struct run_opts shim = {.mode = RUN_SHIM, .env = env, .timeout_s = PROG_TIMEOUT_S};
+    run_program(&pair.native, &native, python, args);
+    run_program(&pair.shim, &shim, python, args);
+    expect_finished(&pair.native, "python3", "natively");
+    expect_finished(&pair.shim, "python3", "under the shim");
+    const char *expected = "event set: True\n"
+                           "workers in the order they slept: [2, 1, 0]\n"
+                           "acquire with a timeout on an empty semaphore: False\n"
+                           "another thread acquires a held lock with a timeout: [False]\n";
+    cr_expect_str_eq(pair.native.out, expected, "natively\nstderr:\n%s", pair.native.err);
+    cr_expect_str_eq(pair.shim.out, expected, "under the shim\nstderr:\n%s", pair.shim.err);
+    cr_expect_eq(pair.native.exit_code, 0);
+    cr_expect_eq(pair.shim.exit_code, 0, "stderr:\n%s", pair.shim.err);
+    expect_os_threads(&pair, "python3", "python", SEVERAL);
     run_pair_free(&pair);
 }
