@@ -15,6 +15,7 @@
  *    green ones).
  * With REPORT_OS_THREADS=1 it reports the OS thread count on stderr while main waits. */
 #include "coop.h"
+#include "sem_waits.h"
 
 #include <semaphore.h>
 #include <signal.h>
@@ -28,16 +29,6 @@ static void post_sem(void *arg)
     must_succeed(sem_post(&sem) ? errno : 0, "sem_post");
 }
 
-/* What a call returned: "0" or "-1 ENAME". */
-static const char *result(int r, int error)
-{
-    static char buf[64];
-    if (r == 0)
-        return "0";
-    snprintf(buf, sizeof buf, "%d %s", r, error_name(error));
-    return buf;
-}
-
 static int value_of(sem_t *s)
 {
     int v;
@@ -46,29 +37,6 @@ static int value_of(sem_t *s)
 }
 
 /* ---- waits that a post ends ---- */
-
-enum wait_kind { WAIT, TIMEDWAIT, CLOCKWAIT_MONOTONIC, CLOCKWAIT_REALTIME };
-static const char *const wait_names[] = {"sem_wait", "sem_timedwait",
-                                         "sem_clockwait (monotonic)", "sem_clockwait (realtime)"};
-
-static int wait_in(enum wait_kind kind, sem_t *s, long ms)
-{
-    struct timespec at;
-    switch (kind) {
-    case WAIT:
-        return sem_wait(s);
-    case TIMEDWAIT:
-        at = deadline_in(CLOCK_REALTIME, ms);
-        return sem_timedwait(s, &at);
-    case CLOCKWAIT_MONOTONIC:
-        at = deadline_in(CLOCK_MONOTONIC, ms);
-        return sem_clockwait(s, CLOCK_MONOTONIC, &at);
-    case CLOCKWAIT_REALTIME:
-        at = deadline_in(CLOCK_REALTIME, ms);
-        return sem_clockwait(s, CLOCK_REALTIME, &at);
-    }
-    return -1;
-}
 
 static void woken_by_a_post(enum wait_kind kind, const char *where)
 {

@@ -7,6 +7,7 @@
  * (under the shim: the one OS thread of the green threads and the pool's worker that waits
  * for the other process's post). */
 #include "coop.h"
+#include "sem_waits.h"
 
 #include <fcntl.h>
 #include <semaphore.h>
@@ -35,34 +36,6 @@ static pid_t child_that_posts(sem_t *s)
     }
     close(go[0]);
     return pid;
-}
-
-static const char *result(int r, int error)
-{
-    static char buf[64];
-    if (r == 0)
-        return "0";
-    snprintf(buf, sizeof buf, "%d %s", r, error_name(error));
-    return buf;
-}
-
-enum wait_kind { WAIT, TIMEDWAIT, CLOCKWAIT };
-static const char *const wait_names[] = {"sem_wait", "sem_timedwait", "sem_clockwait"};
-
-static int wait_in(enum wait_kind kind, sem_t *s, long ms)
-{
-    struct timespec at;
-    switch (kind) {
-    case WAIT:
-        return sem_wait(s);
-    case TIMEDWAIT:
-        at = deadline_in(CLOCK_REALTIME, ms);
-        return sem_timedwait(s, &at);
-    case CLOCKWAIT:
-        at = deadline_in(CLOCK_MONOTONIC, ms);
-        return sem_clockwait(s, CLOCK_MONOTONIC, &at);
-    }
-    return -1;
 }
 
 static void posted_by_a_child(const char *what, sem_t *s, enum wait_kind kind, const char *where)
@@ -106,7 +79,7 @@ int main(void)
     sem_unlink(name);
     posted_by_a_child("named", named, WAIT, "named-sem_wait");
     posted_by_a_child("named", named, TIMEDWAIT, "named-sem_timedwait");
-    posted_by_a_child("named", named, CLOCKWAIT, "named-sem_clockwait");
+    posted_by_a_child("named", named, CLOCKWAIT_MONOTONIC, "named-sem_clockwait");
     nobody_posts("named", named);
     sem_close(named);
 
