@@ -18,6 +18,7 @@
 #include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 _Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_WRITE, "libev event bits");
@@ -57,11 +58,16 @@ struct timed_park {
     struct gp_thread *thread;
 };
 
+/* Wakes that signal handlers post (gp__hub_post_wake_from_signal): a handler may not
+ * allocate, so they take one of these slots, each holding a key to wake one waiter of. */
+enum { SIGNAL_WAKES_MAX = 64 };
+
 static struct {
     struct ev_loop *loop;
     ev_async async;                      /* woken by gp__hub_post from other OS threads */
     struct posted_wake *posted;          /* Treiber stack, pushed by any thread */
     struct gp_hub_unpark *unparks;       /* Treiber stack, pushed by any thread */
+    const void *signal_wakes[SIGNAL_WAKES_MAX]; /* NULL: free; claimed by handlers */
     struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
     size_t fd_capacity;
 } hub;
@@ -81,6 +87,11 @@ static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
         gp__waitq_wake(list->key, list->n);
         free(list);
         list = next;
+    }
+    for (int i = 0; i < SIGNAL_WAKES_MAX; i++) {
+        const void *key = __atomic_exchange_n(&hub.signal_wakes[i], NULL, __ATOMIC_ACQUIRE);
+        if (key)
+            gp__waitq_wake(key, 1);
     }
     struct gp_hub_unpark *u = __atomic_exchange_n(&hub.unparks, NULL, __ATOMIC_ACQUIRE);
     while (u) {
@@ -304,6 +315,19 @@ int gp__hub_post_wake(const void *key, int n)
     return 0;
 }
 
+int gp__hub_post_wake_from_signal(const void *key)
+{
+    for (int i = 0; i < SIGNAL_WAKES_MAX; i++) {
+        const void *free_slot = NULL;
+        if (__atomic_compare_exchange_n(&hub.signal_wakes[i], &free_slot, key, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+            gp__hub_wake_from_signal();
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
 void gp__hub_post_unpark(struct gp_hub_unpark *p)
 {
     struct gp_hub_unpark *head = __atomic_load_n(&hub.unparks, __ATOMIC_RELAXED);
@@ -321,6 +345,7 @@ void gp__hub_after_fork(void)
      * freed: the watchers on it live on stacks that no longer run. */
     hub.posted = NULL;
     hub.unparks = NULL;
+    memset(hub.signal_wakes, 0, sizeof hub.signal_wakes);
     for (size_t fd = 0; fd < hub.fd_capacity; fd++)
         hub.fd_heads[fd] = NULL;
     if (hub.loop)

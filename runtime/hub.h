@@ -31,6 +31,10 @@ void gp__hub_fd_closing(int fd);
  * condition variable that thread signalled; see waitq.h) through the hub. Returns 0 or
  * -ENOMEM. */
 int gp__hub_post_wake(const void *key, int n);
+/* The same for one waiter, from a signal handler (which may have interrupted the
+ * scheduler thread in the middle of the wait table): async-signal-safe. Returns 0, or
+ * -EAGAIN when too many such wakes wait for the hub already. */
+int gp__hub_post_wake_from_signal(const void *key);
 /* A wake-up that an OS thread the scheduler does not run posts for one parked green
  * thread. The poster owns the memory, which must stay valid until the hub has unparked the
  * thread (the worker pool keeps it in the job, on the parked thread's own stack). */

@@ -6,6 +6,7 @@
 #include "pool.h"
 #include "real.h"
 #include "scheduler.h"
+#include "signals.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -18,8 +19,8 @@ struct glibc_sem {
 };
 _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "glibc's sem_t layout");
 
-/* How many green threads wait on some semaphore. A stranger's post wakes green waiters
- * through the hub only when there are any. The post adds its token, then reads this; a
+/* How many green threads wait on some semaphore. A post through the hub (a stranger's, a
+ * signal handler's) is made only when there are any. The post adds its token, then reads this; a
  * waiter counts itself here, then looks for a token: with both orders sequentially
  * consistent, one of the two sees the other, and no wake-up is lost. */
 static unsigned long green_waiters;
@@ -102,16 +103,22 @@ static int post(sem_t *sem) { return gp__real.sem_post(sem) == 0 ? 0 : -errno; }
 int gp__sem_post(sem_t *sem)
 {
     int r = post(sem);
-    if (r == 0)
+    if (r < 0)
+        return r;
+    bool in_handler = gp__signal_in_handler();
+    if (gp__current && !in_handler) {
         gp__waitq_wake(sem, 1);
-    return r;
-}
-
-int gp__sem_post_from_stranger(sem_t *sem)
-{
-    int r = post(sem);
+        return 0;
+    }
+    /* Another OS thread, or a signal handler that may have interrupted this one anywhere
+     * (sem_post is async-signal-safe): the hub wakes the waiter. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* glibc's token store is a release only */
-    if (r == 0 && __atomic_load_n(&green_waiters, __ATOMIC_RELAXED) > 0)
-        gp__hub_post_wake(sem, 1); /* without memory for it the wake is lost, as for conds */
-    return r;
+    if (__atomic_load_n(&green_waiters, __ATOMIC_RELAXED) == 0)
+        return 0;
+    /* Without memory (or a slot) for the wake, the waiter is not woken, as for conds. */
+    if (in_handler)
+        gp__hub_post_wake_from_signal(sem);
+    else
+        gp__hub_post_wake(sem, 1);
+    return 0;
 }

@@ -23,11 +23,10 @@
  * timed wait make it fail with EINTR (signal(7)). The wait for a shared one on a worker
  * is not interruptible (pool.h). Returns 0, -ETIMEDOUT or -EINTR. */
 int gp__sem_wait(sem_t *s, int64_t deadline);
-/* Adds a token and wakes a waiter: a green one through the wait table, a kernel one
- * through glibc. Returns 0 or -EOVERFLOW. */
+/* Adds a token and wakes a waiter: a kernel one through glibc, a green one through the
+ * wait table, or through the hub when the caller is an OS thread the scheduler does not
+ * run or a signal handler (async-signal-safe, as sem_post). Any OS thread, once the
+ * scheduler has started. Returns 0 or -EOVERFLOW. */
 int gp__sem_post(sem_t *s);
-/* The same, from an OS thread the scheduler does not run: green waiters are woken
- * through the hub. */
-int gp__sem_post_from_stranger(sem_t *s);
 
 #endif

@@ -3,8 +3,8 @@
  *
  * A green thread waits for a token of a private semaphore in the wait table
  * (runtime/sem.h); sem_post wakes green waiters as well as the OS threads glibc put to
- * sleep in the kernel, and a post from an OS thread the scheduler does not run wakes green
- * waiters through the hub. A shared or named semaphore, which another process may post,
+ * sleep in the kernel, and a post from an OS thread the scheduler does not run, or from a
+ * signal handler, wakes green waiters through the hub. A shared or named semaphore, which another process may post,
  * is waited for on a worker of the pool. sem_trywait, sem_getvalue, sem_init,
  * sem_destroy, sem_open and sem_close never block and share the same word protocol: they
  * are left to glibc.
@@ -54,16 +54,12 @@ int gp_shim_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abst
     return wait_until(s, clock, abstime);
 }
 
-/* Before the first green thread there is nobody to wake but what glibc wakes. Then a post
- * from a green thread (or the hub) wakes green waiters directly, and a post from any other
- * OS thread through the hub. */
+/* Before the first green thread there is nobody to wake but what glibc wakes. */
 GP_EXPORT_VERSIONS(sem_post, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_sem_post(sem_t *s)
 {
     if (!gp__init() || !gp__sched_main())
         return gp__real.sem_post(s);
     int saved = errno;
-    if (!gp__current)
-        return (int)gp_return(gp__sem_post_from_stranger(s), saved);
     return (int)gp_return(gp__sem_post(s), saved);
 }

@@ -49,6 +49,7 @@ Test(sync, private_semaphores_wait_green_time_out_take_signals_and_strangers, .t
         "sem_clockwait (monotonic), a handler with SA_RESTART ran: -1 EINTR\n"
         "8 waiters, 8 posts: tokens taken: 8, value after: 0, sem_trywait: -1 EAGAIN\n"
         "sem_post at SEM_VALUE_MAX: -1 EOVERFLOW, value: unchanged\n"
+        "a signal handler's sem_post woke the waiting thread: yes, its sem_wait: 0\n"
         "a timer thread took this thread's token and posted one back: 0\n"
         "sync_sem done\n",
         0);

@@ -9,6 +9,7 @@
  *    SA_RESTART says (as glibc's futex waits with and without a timeout: signal(7));
  *  - eight waiters, eight posts: each waiter gets one token and the value ends at 0;
  *    sem_trywait then says EAGAIN; sem_post at SEM_VALUE_MAX says EOVERFLOW;
+ *  - a signal handler's sem_post (while main keeps busy) wakes a waiting thread;
  *  - a thread that glibc starts itself (a timer's SIGEV_THREAD callback) waits in the
  *    kernel for a token this program's thread posts, then posts one that the program's
  *    thread waits for (with another thread alive, so that under the shim main's waits are
@@ -18,7 +19,9 @@
 #include "sem_waits.h"
 
 #include <semaphore.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/time.h>
 
 static sem_t sem;
 static atomic_bool main_returned;
@@ -177,6 +180,49 @@ static void many_waiters(void)
     sem_destroy(&sem);
 }
 
+/* ---- a signal handler posts ---- */
+
+static atomic_bool handler_woke_waiter;
+static int handler_wait_result;
+
+static void post_from_handler(int sig)
+{
+    (void)sig;
+    sem_post(&sem);
+}
+
+static void *wait_for_the_handler(void *arg)
+{
+    (void)arg;
+    handler_wait_result = sem_wait(&sem);
+    handler_woke_waiter = true;
+    return NULL;
+}
+
+/* A thread waits; main keeps busy, yielding, while a timer's SIGALRM runs a handler that
+ * posts (sem_post is async-signal-safe). Natively the handler runs in main or in the
+ * waiter (whose wait SA_RESTART restarts); under the shim it interrupts main wherever it
+ * is. */
+static void handler_posts(void)
+{
+    must_succeed(sem_init(&sem, 0, 0) ? errno : 0, "sem_init");
+    struct sigaction sa = {.sa_handler = post_from_handler, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    must_succeed(sigaction(SIGALRM, &sa, NULL) ? errno : 0, "sigaction");
+    handler_woke_waiter = false;
+    pthread_t waiter = start_thread(NULL, wait_for_the_handler, NULL);
+    struct itimerval in_20ms = {.it_value = {.tv_usec = 20000}};
+    must_succeed(setitimer(ITIMER_REAL, &in_20ms, NULL) ? errno : 0, "setitimer");
+    struct timespec limit = deadline_in(CLOCK_MONOTONIC, 10000);
+    while (!handler_woke_waiter && !deadline_reached(CLOCK_MONOTONIC, limit))
+        sched_yield();
+    join_or_die(waiter);
+    printf("a signal handler's sem_post woke the waiting thread: %s, its sem_wait: %s\n",
+           yes_no(handler_woke_waiter), result(handler_wait_result, errno));
+    signal(SIGALRM, SIG_DFL);
+    sem_destroy(&sem);
+}
+
 /* ---- a thread glibc starts itself ---- */
 
 static sem_t to_stranger, from_stranger;
@@ -233,6 +279,7 @@ int main(void)
     interrupted(TIMEDWAIT, SA_RESTART, "sem_timedwait-signal");
     interrupted(CLOCKWAIT_MONOTONIC, SA_RESTART, "sem_clockwait-signal");
     many_waiters();
+    handler_posts();
     with_a_stranger();
     printf("sync_sem done\n");
     return 0;
