@@ -20,8 +20,8 @@ struct glibc_sem {
 _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "glibc's sem_t layout");
 
 /* How many green threads wait on some semaphore. A post through the hub (a stranger's, a
- * signal handler's) is made only when there are any. The post adds its token, then reads this; a
- * waiter counts itself here, then looks for a token: with both orders sequentially
+ * signal handler's) is made only when there are any. The post adds its token, then reads
+ * this; a waiter counts itself here, then looks for a token: with both orders sequentially
  * consistent, one of the two sees the other, and no wake-up is lost. */
 static unsigned long green_waiters;
 

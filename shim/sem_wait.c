@@ -4,10 +4,10 @@
  * A green thread waits for a token of a private semaphore in the wait table
  * (runtime/sem.h); sem_post wakes green waiters as well as the OS threads glibc put to
  * sleep in the kernel, and a post from an OS thread the scheduler does not run, or from a
- * signal handler, wakes green waiters through the hub. A shared or named semaphore, which another process may post,
- * is waited for on a worker of the pool. sem_trywait, sem_getvalue, sem_init,
- * sem_destroy, sem_open and sem_close never block and share the same word protocol: they
- * are left to glibc.
+ * signal handler, wakes green waiters through the hub. A shared or named semaphore, which
+ * another process may post, is waited for on a worker of the pool. sem_trywait,
+ * sem_getvalue, sem_init, sem_destroy, sem_open and sem_close never block and share the
+ * same word protocol: they are left to glibc.
  *
  * coverage cooperative: sem_wait sem_timedwait sem_clockwait */
 #include "shim.h"
