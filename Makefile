@@ -42,7 +42,7 @@ CFLAGS_api_offload        := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 
-.PHONY: all test asan demo clean setup progs examples tests
+.PHONY: all test asan demo clean setup progs examples tests coverage
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -98,6 +98,10 @@ asan: setup
 demo: setup
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
+
+# docs/coverage.md is generated from the code (tests/test_coverage.c checks it is current).
+coverage:
+	@scripts/coverage > docs/coverage.md
 
 clean:
 	rm -rf build build-asan
