@@ -48,7 +48,7 @@ static int poll_now(int fd, int events)
 {
     struct pollfd p = {.fd = fd, .events = (events & GP_HUB_READ ? POLLIN : 0) |
                                            (events & GP_HUB_WRITE ? POLLOUT : 0)};
-    return poll(&p, 1, 0);
+    return gp__real.poll(&p, 1, 0);
 }
 
 /* signal(7): a socket call with a timeout set is never restarted after a handler. */
@@ -283,7 +283,7 @@ static ssize_t write_pipe_buf_front(struct io_op *op, struct iovec *iov, int cou
 static bool error_waiting(int fd, bool writes)
 {
     struct pollfd p = {.fd = fd};
-    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | (writes ? POLLHUP : 0)));
+    return gp__real.poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | (writes ? POLLHUP : 0)));
 }
 
 /* One transfer, waiting as the blocking call would until it moves something or fails.
