@@ -20,9 +20,11 @@ enum { STACK_WATCHES = 16 };
  * attempt. Embedded first in the call's own struct. */
 struct mux_call {
     int (*attempt)(struct mux_call *c, const sigset_t *mask); /* count, 0 or -errno */
+    /* Another green thread closed fd while the call waited: what the kernel does then,
+     * besides no longer watching it (NULL: nothing). */
+    void (*closed)(struct mux_call *c, int fd);
     struct gp_hub_fd *watch; /* small or malloc'd */
     size_t n;
-    bool closed;             /* another green thread closed a watched fd meanwhile */
     struct gp_hub_fd small[STACK_WATCHES];
 };
 
@@ -57,8 +59,9 @@ static int mux_wait(struct mux_call *c, int64_t deadline, const sigset_t *mask)
         int64_t until = deadline;
         if (contradictions >= CONTRADICTIONS_BEFORE_BACKOFF) {
             int shift = contradictions - CONTRADICTIONS_BEFORE_BACKOFF;
-            int64_t pause = BACKOFF_FIRST_NS << (shift < BACKOFF_DOUBLINGS ? shift : BACKOFF_DOUBLINGS);
-            int64_t pause_end = gp__deadline_after(pause);
+            if (shift > BACKOFF_DOUBLINGS)
+                shift = BACKOFF_DOUBLINGS;
+            int64_t pause_end = gp__deadline_after(BACKOFF_FIRST_NS << shift);
             until = pause_end < deadline ? pause_end : deadline;
         }
         int why = gp__hub_wait_fds(c->watch, c->n, until, GP_INTR_ALWAYS, mask);
@@ -70,7 +73,8 @@ static int mux_wait(struct mux_call *c, int64_t deadline, const sigset_t *mask)
         for (size_t i = 0; i < c->n; i++) {
             if (c->watch[i].fired & GP_HUB_CLOSED) {
                 c->watch[i].events = 0;
-                c->closed = true;
+                if (c->closed)
+                    c->closed(c, c->watch[i].fd);
             } else if (c->watch[i].fired) {
                 fired = true;
             }
@@ -105,6 +109,8 @@ struct poll_call {
     nfds_t n;
 };
 
+/* A closed fd needs nothing: the next attempt reports it, POLLNVAL, as the kernel's next
+ * look at the fds does. */
 static int poll_attempt(struct mux_call *c, const sigset_t *mask)
 {
     struct poll_call *p = (struct poll_call *)c;
@@ -148,30 +154,68 @@ int gp__mux_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t 
 
 /* ---- select, pselect ---- */
 
-enum { SET_WORDS = FD_SETSIZE / (8 * sizeof(unsigned long)) };
+enum { SET_WORDS = FD_SETSIZE / (8 * sizeof(unsigned long)), BITS = 8 * sizeof(unsigned long) };
 
 struct select_call {
     struct mux_call c;
     int n;
     fd_set *sets[3];             /* the caller's read, write and except sets, or NULL */
     unsigned long *saved[3];     /* what they held on entry */
-    size_t bytes;                /* of each set that the kernel reads and writes */
-    unsigned long *heap;         /* the saved sets when they are larger than small_sets */
-    unsigned long small_sets[3][SET_WORDS];
+    unsigned long *closed;       /* fds closed by other green threads meanwhile */
+    bool any_closed;
+    size_t words;                /* of each set that the kernel reads and writes */
+    unsigned long *heap;         /* saved and closed when they are larger than small_sets */
+    unsigned long small_sets[4][SET_WORDS];
 };
 
+static bool in_set(const unsigned long *set, int fd)
+{
+    return set && (set[(size_t)fd / BITS] >> ((size_t)fd % BITS) & 1);
+}
+
+static void add_to_set(unsigned long *set, int fd)
+{
+    set[(size_t)fd / BITS] |= 1UL << ((size_t)fd % BITS);
+}
+
+/* select checks its fds once, at the start (EBADF). An fd closed later is found missing at
+ * a later look, and then reported ready for reading and writing, as a file without a
+ * poll method is (Linux's do_select takes DEFAULT_POLLMASK for it). The attempts leave it
+ * out of the sets they pass on, and add it to the result. */
 static int select_attempt(struct mux_call *c, const sigset_t *mask)
 {
     struct select_call *s = (struct select_call *)c;
-    for (int i = 0; i < 3; i++)
-        if (s->sets[i])
-            memcpy(s->sets[i], s->saved[i], s->bytes);
+    for (int i = 0; i < 3; i++) {
+        if (!s->sets[i])
+            continue;
+        unsigned long *set = (unsigned long *)s->sets[i];
+        for (size_t w = 0; w < s->words; w++)
+            set[w] = s->saved[i][w] & ~s->closed[w];
+    }
+    int r;
     if (!mask) {
         struct timeval zero = {0, 0};
-        return neg_errno(gp__real.select(s->n, s->sets[0], s->sets[1], s->sets[2], &zero));
+        r = neg_errno(gp__real.select(s->n, s->sets[0], s->sets[1], s->sets[2], &zero));
+    } else {
+        struct timespec zero = {0, 0};
+        r = neg_errno(gp__real.pselect(s->n, s->sets[0], s->sets[1], s->sets[2], &zero, mask));
     }
-    struct timespec zero = {0, 0};
-    return neg_errno(gp__real.pselect(s->n, s->sets[0], s->sets[1], s->sets[2], &zero, mask));
+    for (int fd = 0; r >= 0 && s->any_closed && fd < s->n; fd++) {
+        for (int i = 0; i < 2 && in_set(s->closed, fd); i++) {
+            if (in_set(s->saved[i], fd)) {
+                add_to_set((unsigned long *)s->sets[i], fd);
+                r++;
+            }
+        }
+    }
+    return r;
+}
+
+static void select_closed(struct mux_call *c, int fd)
+{
+    struct select_call *s = (struct select_call *)c;
+    add_to_set(s->closed, fd);
+    s->any_closed = true;
 }
 
 /* The size of the process's fd table (FDSize in /proc/self/status), or fallback. The
@@ -196,28 +240,22 @@ static int fd_table_size(int fallback)
     return size > 0 && size < INT_MAX ? (int)size : fallback;
 }
 
-static bool in_set(const unsigned long *set, int fd)
-{
-    const size_t bits = 8 * sizeof *set;
-    return set && (set[(size_t)fd / bits] >> ((size_t)fd % bits) & 1);
-}
-
-/* Builds the watch list from the saved sets (the attempts overwrite the caller's). */
+/* Builds the watch list from the saved sets (the attempts overwrite the caller's): one
+ * pass to count, one to fill. */
 static int select_watch(struct select_call *s)
 {
     size_t count = 0;
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && watch_list(&s->c, count) < 0)
+            return -ENOMEM;
+        count = 0;
         for (int fd = 0; fd < s->n; fd++) {
             int ev = (in_set(s->saved[0], fd) || in_set(s->saved[2], fd) ? GP_HUB_READ : 0) |
                      (in_set(s->saved[1], fd) ? GP_HUB_WRITE : 0);
-            if (!ev)
-                continue;
-            if (pass == 1)
+            if (ev && pass == 1)
                 s->c.watch[count] = (struct gp_hub_fd){.fd = fd, .events = ev};
-            count++;
+            count += ev != 0;
         }
-        if (pass == 0 && watch_list(&s->c, count) < 0)
-            return -ENOMEM;
     }
     return 0;
 }
@@ -225,22 +263,23 @@ static int select_watch(struct select_call *s)
 int gp__mux_select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
                    const sigset_t *mask)
 {
-    struct select_call s = {.c = {.attempt = select_attempt}, .n = n, .sets = {r, w, e}};
+    struct select_call s = {.c = {.attempt = select_attempt, .closed = select_closed},
+                            .n = n, .sets = {r, w, e}};
     if (n > FD_SETSIZE) {
         int table = fd_table_size(n);
         s.n = table < n ? table : n;
     }
-    const size_t bits = 8 * sizeof(unsigned long);
-    size_t words = s.n > 0 ? ((size_t)s.n + bits - 1) / bits : 0;
-    s.bytes = words * sizeof(unsigned long);
+    s.words = s.n > 0 ? ((size_t)s.n + BITS - 1) / BITS : 0;
+    size_t bytes = s.words * sizeof(unsigned long);
     unsigned long *store = s.small_sets[0];
-    if (words > SET_WORDS && !(store = s.heap = malloc(3 * s.bytes)))
+    if (s.words > SET_WORDS && !(store = s.heap = calloc(4, bytes)))
         return -ENOMEM;
     for (int i = 0; i < 3; i++) {
-        s.saved[i] = s.sets[i] ? store + i * words : NULL;
+        s.saved[i] = s.sets[i] ? store + i * s.words : NULL;
         if (s.sets[i])
-            memcpy(s.saved[i], s.sets[i], s.bytes);
+            memcpy(s.saved[i], s.sets[i], bytes);
     }
+    s.closed = store + 3 * s.words;
     int ret = select_attempt(&s.c, mask);
     if (ret == 0 && deadline != 0) {
         ret = select_watch(&s);
@@ -251,7 +290,7 @@ int gp__mux_select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
         if (ret < 0)
             for (int i = 0; i < 3; i++)
                 if (s.sets[i])
-                    memcpy(s.sets[i], s.saved[i], s.bytes);
+                    memcpy(s.sets[i], s.saved[i], bytes);
     }
     free(s.heap);
     return ret;
@@ -261,6 +300,7 @@ int gp__mux_select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
 
 struct epoll_call {
     struct mux_call c;
+    bool closed; /* the epoll fd was closed meanwhile */
     int epfd;
     struct epoll_event *events;
     int max;
@@ -271,18 +311,24 @@ static int epoll_attempt(struct mux_call *c, const sigset_t *mask)
     struct epoll_call *p = (struct epoll_call *)c;
     /* Natively the call holds the epoll instance until it returns: after a close() in
      * another thread it still waits out its timeout, and then reports nothing. */
-    if (c->closed)
+    if (p->closed)
         return 0;
     if (!mask)
         return neg_errno(gp__real.epoll_wait(p->epfd, p->events, p->max, 0));
     return neg_errno(gp__real.epoll_pwait(p->epfd, p->events, p->max, 0, mask));
 }
 
+static void epoll_closed(struct mux_call *c, int fd)
+{
+    (void)fd;
+    ((struct epoll_call *)c)->closed = true;
+}
+
 int gp__mux_epoll_wait(int epfd, struct epoll_event *events, int max, int64_t deadline,
                        const sigset_t *mask)
 {
-    struct epoll_call p = {.c = {.attempt = epoll_attempt}, .epfd = epfd, .events = events,
-                           .max = max};
+    struct epoll_call p = {.c = {.attempt = epoll_attempt, .closed = epoll_closed},
+                           .epfd = epfd, .events = events, .max = max};
     int r = epoll_attempt(&p.c, mask);
     if (r != 0 || deadline == 0)
         return r;

@@ -1,0 +1,199 @@
+/* Shared by the poll_* helper programs (tests/progs/poll_*.c): plain libc, as any program
+ * would write it. Output conventions are those of thread_prog.h and coop.h: stdout carries
+ * deterministic lines only, a broken run exits with status 1. */
+#ifndef POLL_UTIL_H
+#define POLL_UTIL_H
+
+#include "coop.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+/* Every program ends itself if it hangs: natively and under the shim alike. */
+enum { POLL_SAFETY_ALARM_S = 10 };
+
+static inline void safety_alarm(void) { alarm(POLL_SAFETY_ALARM_S); }
+
+/* "POLLIN|POLLHUP", or "0". The buffer is the caller's. */
+static inline const char *revents_name(char *buf, size_t size, int revents)
+{
+    static const struct { int bit; const char *name; } names[] = {
+        {POLLIN, "POLLIN"},   {POLLPRI, "POLLPRI"},   {POLLOUT, "POLLOUT"},
+        {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"},   {POLLNVAL, "POLLNVAL"},
+        {POLLRDNORM, "POLLRDNORM"}, {POLLWRNORM, "POLLWRNORM"},
+    };
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(revents & names[i].bit))
+            continue;
+        if (buf[0])
+            strncat(buf, "|", size - strlen(buf) - 1);
+        strncat(buf, names[i].name, size - strlen(buf) - 1);
+    }
+    if (!buf[0])
+        snprintf(buf, size, "0");
+    return buf;
+}
+
+/* "3" or "-1 EINTR": a call's return value and, on failure, its errno. */
+static inline const char *result_name(char *buf, size_t size, long r, int err)
+{
+    if (r < 0)
+        snprintf(buf, size, "%ld %s", r, error_name(err));
+    else
+        snprintf(buf, size, "%ld", r);
+    return buf;
+}
+
+static inline void make_pipe(int p[2])
+{
+    must_succeed(pipe(p) ? errno : 0, "pipe");
+}
+
+static inline void close_pipe(int p[2])
+{
+    close(p[0]);
+    close(p[1]);
+}
+
+/* A ticker's wake: one byte into the fd that arg points at. */
+static inline void write_one_byte(void *arg)
+{
+    must_succeed(write(*(int *)arg, "x", 1) == 1 ? 0 : errno, "write");
+}
+
+/* A thread that does nothing but wait for bystander_stop(): while it lives the program
+ * has more than one thread, as a program whose other threads are busy elsewhere. */
+struct bystander {
+    pthread_t thread;
+    int pipe[2];
+};
+
+static void *bystander_main(void *arg)
+{
+    struct bystander *b = arg;
+    char c;
+    must_succeed(read(b->pipe[0], &c, 1) == 1 ? 0 : errno, "bystander read");
+    return NULL;
+}
+
+static inline void bystander_start(struct bystander *b)
+{
+    make_pipe(b->pipe);
+    b->thread = start_thread(NULL, bystander_main, b);
+}
+
+static inline void bystander_stop(struct bystander *b)
+{
+    write_one_byte(&b->pipe[1]);
+    join_or_die(b->thread);
+    close_pipe(b->pipe);
+}
+
+/* The calls that wait for an fd to become readable, all driven the same way. */
+enum wait_call {
+    CALL_POLL, CALL_PPOLL, CALL_SELECT, CALL_PSELECT, CALL_EPOLL_WAIT, CALL_EPOLL_PWAIT,
+    CALL_EPOLL_PWAIT2, WAIT_CALLS
+};
+
+static const char *const wait_call_names[WAIT_CALLS] = {
+    "poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+};
+
+static inline bool call_takes_mask(enum wait_call c)
+{
+    return c == CALL_PPOLL || c == CALL_PSELECT || c == CALL_EPOLL_PWAIT || c == CALL_EPOLL_PWAIT2;
+}
+
+/* What one wait returned: its result and what it said about the fd. */
+struct wait_outcome {
+    int r;
+    int err;
+    char detail[160];
+};
+
+static inline struct timespec ms_timespec(int ms)
+{
+    return (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+}
+
+/* The time a select left in its timeval, against what it was given. */
+static inline const char *timeval_left(const struct timeval *tv, int given_ms)
+{
+    long long left_us = (long long)tv->tv_sec * 1000000 + tv->tv_usec;
+    if (left_us == 0)
+        return "0";
+    return left_us < (long long)given_ms * 1000 ? "less than given" : "not less than given";
+}
+
+/* Waits with call until fd is readable, for timeout_ms (-1: no timeout), with mask for the
+ * calls that take one (NULL: none). */
+static inline void wait_readable(enum wait_call c, int fd, int timeout_ms, const sigset_t *mask,
+                                 struct wait_outcome *o)
+{
+    struct timespec ts = ms_timespec(timeout_ms), ts_given = ts;
+    const struct timespec *tsp = timeout_ms < 0 ? NULL : &ts;
+    char buf[64], buf2[64];
+    o->detail[0] = '\0';
+    errno = 0;
+    switch (c) {
+    case CALL_POLL:
+    case CALL_PPOLL: {
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+        o->r = c == CALL_POLL ? poll(p, 2, timeout_ms) : ppoll(p, 2, tsp, mask);
+        o->err = errno;
+        snprintf(o->detail, sizeof o->detail, "revents %s, of the ignored fd -1: %s",
+                 revents_name(buf, sizeof buf, p[0].revents),
+                 revents_name(buf2, sizeof buf2, p[1].revents));
+        break;
+    }
+    case CALL_SELECT:
+    case CALL_PSELECT: {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(fd, &r);
+        struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+        if (c == CALL_SELECT)
+            o->r = select(fd + 1, &r, NULL, NULL, timeout_ms < 0 ? NULL : &tv);
+        else
+            o->r = pselect(fd + 1, &r, NULL, NULL, tsp, mask);
+        o->err = errno;
+        int n = snprintf(o->detail, sizeof o->detail, "fd in the read set: %s",
+                         yes_no(FD_ISSET(fd, &r)));
+        if (timeout_ms >= 0 && c == CALL_SELECT)
+            snprintf(o->detail + n, sizeof o->detail - n, ", timeval left: %s",
+                     timeval_left(&tv, timeout_ms));
+        if (timeout_ms >= 0 && c == CALL_PSELECT)
+            snprintf(o->detail + n, sizeof o->detail - n, ", timespec unchanged: %s",
+                     yes_no(ts.tv_sec == ts_given.tv_sec && ts.tv_nsec == ts_given.tv_nsec));
+        break;
+    }
+    default: {
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        must_succeed(ep < 0 ? errno : 0, "epoll_create1");
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42}, out[4] = {{0}};
+        must_succeed(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? errno : 0, "epoll_ctl");
+        if (c == CALL_EPOLL_WAIT)
+            o->r = epoll_wait(ep, out, 4, timeout_ms);
+        else if (c == CALL_EPOLL_PWAIT)
+            o->r = epoll_pwait(ep, out, 4, timeout_ms, mask);
+        else
+            o->r = epoll_pwait2(ep, out, 4, tsp, mask);
+        o->err = errno;
+        if (o->r > 0)
+            snprintf(o->detail, sizeof o->detail, "event %s, data %llu",
+                     out[0].events == EPOLLIN ? "EPOLLIN" : "other",
+                     (unsigned long long)out[0].data.u64);
+        else
+            snprintf(o->detail, sizeof o->detail, "no event");
+        close(ep);
+        break;
+    }
+    }
+}
+
+#endif

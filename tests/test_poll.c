@@ -1,0 +1,239 @@
+/* poll, ppoll, select, pselect and the epoll waits (and the fd calls of the same area)
+ * under the shim. Each helper program (tests/progs/poll_*.c) runs natively and under the
+ * shim: stdout must be what the test expects, byte for byte, both times; the OS thread
+ * count it reports while a call waits must be 1 under the shim. A call that blocked the
+ * one OS thread would hang the program (its safety alarm ends it). */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- 1. the waiting calls, woken by another thread ---- */
+
+static const char poll_coop_out[] =
+    "poll, timeout -1 ms, a byte comes: 1, revents POLLIN, of the ignored fd -1: 0, ticks while it "
+    "waited: 3\n"
+    "poll, timeout 5000 ms, a byte comes: 1, revents POLLIN, of the ignored fd -1: 0, ticks while "
+    "it waited: 3\n"
+    "ppoll, timeout -1 ms, a byte comes: 1, revents POLLIN, of the ignored fd -1: 0, ticks while "
+    "it waited: 3\n"
+    "ppoll, timeout 5000 ms, a byte comes: 1, revents POLLIN, of the ignored fd -1: 0, ticks while "
+    "it waited: 3\n"
+    "select, timeout -1 ms, a byte comes: 1, fd in the read set: yes, ticks while it waited: 3\n"
+    "select, timeout 5000 ms, a byte comes: 1, fd in the read set: yes, timeval left: less than "
+    "given, ticks while it waited: 3\n"
+    "pselect, timeout -1 ms, a byte comes: 1, fd in the read set: yes, ticks while it waited: 3\n"
+    "pselect, timeout 5000 ms, a byte comes: 1, fd in the read set: yes, timespec unchanged: yes, "
+    "ticks while it waited: 3\n"
+    "epoll_wait, timeout -1 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it waited: 3\n"
+    "epoll_wait, timeout 5000 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it waited: "
+    "3\n"
+    "epoll_pwait, timeout -1 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it waited: "
+    "3\n"
+    "epoll_pwait, timeout 5000 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it waited: "
+    "3\n"
+    "epoll_pwait2, timeout -1 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it waited: "
+    "3\n"
+    "epoll_pwait2, timeout 5000 ms, a byte comes: 1, event EPOLLIN, data 42, ticks while it "
+    "waited: 3\n"
+    "poll for POLLOUT on a full pipe, the ticker drains it: 1, revents POLLOUT, ticks while it "
+    "waited: 3\n"
+    "poll on two pipes, the ticker closes one, then writes into the other: 2, revents POLLNVAL and "
+    "POLLIN\n"
+    "select on two pipes, the ticker closes one, then writes into the other: 2, closed fd in the "
+    "set: yes, written one: yes\n"
+    "epoll_wait for 200 ms while the ticker closes the epoll fd: 0\n"
+    "done\n";
+
+Test(poll, each_call_waits_while_another_thread_runs_then_reports_the_native_result,
+     .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_coop", NULL, NULL, poll_coop_out, 0);
+    static const char *const where[] = {"poll", "ppoll", "select", "pselect", "epoll_wait",
+                                        "epoll_pwait", "epoll_pwait2", "poll-out",
+                                        "poll-closed", "select-closed", "epoll-closed"};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_coop", where[i], 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 2. signals: EINTR, never restarted; the calls' signal masks ---- */
+
+static const char poll_eintr_out[] =
+    "poll: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, revents 0, of the ignored fd -1: 0, "
+    "handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "poll: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, revents 0, of the ignored "
+    "fd -1: 0, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "ppoll: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, revents 0, of the ignored fd -1: 0, "
+    "handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "ppoll: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, revents 0, of the ignored "
+    "fd -1: 0, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "select: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, fd in the read set: yes, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: no\n"
+    "select: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, fd in the read set: yes, "
+    "timeval left: less than given, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "pselect: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, fd in the read set: yes, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: no\n"
+    "pselect: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, fd in the read set: yes, "
+    "timespec unchanged: yes, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "epoll_wait: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, no event, handler ran: 1 time(s), "
+    "SIGUSR1 blocked after: no\n"
+    "epoll_wait: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, no event, handler "
+    "ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "epoll_pwait: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, no event, handler ran: 1 time(s), "
+    "SIGUSR1 blocked after: no\n"
+    "epoll_pwait: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, no event, handler "
+    "ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "epoll_pwait2: SIGUSR1 (SA_RESTART) while it waits: -1 EINTR, no event, handler ran: 1 "
+    "time(s), SIGUSR1 blocked after: no\n"
+    "epoll_pwait2: SIGUSR1 (SA_RESTART) while it waits, 5 s timeout: -1 EINTR, no event, handler "
+    "ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "poll with no fds, no timeout: -1 EINTR, handler ran: 1 time(s)\n"
+    "ppoll: pending SIGUSR1, unblocked by the call's mask: -1 EINTR, revents 0, of the ignored fd "
+    "-1: 0, handler ran: 1 time(s), SIGUSR1 blocked after: yes\n"
+    "ppoll: SIGUSR1 while it waits, unblocked by its mask: -1 EINTR, revents 0, of the ignored fd "
+    "-1: 0, handler ran: 1 time(s), SIGUSR1 blocked after: yes\n"
+    "ppoll: SIGUSR1 and a byte while it waits, SIGUSR1 blocked by its mask: 1, revents POLLIN, of "
+    "the ignored fd -1: 0, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "pselect: pending SIGUSR1, unblocked by the call's mask: -1 EINTR, fd in the read set: yes, "
+    "handler ran: 1 time(s), SIGUSR1 blocked after: yes\n"
+    "pselect: SIGUSR1 while it waits, unblocked by its mask: -1 EINTR, fd in the read set: yes, "
+    "handler ran: 1 time(s), SIGUSR1 blocked after: yes\n"
+    "pselect: SIGUSR1 and a byte while it waits, SIGUSR1 blocked by its mask: 1, fd in the read "
+    "set: yes, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "epoll_pwait: pending SIGUSR1, unblocked by the call's mask: -1 EINTR, no event, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: yes\n"
+    "epoll_pwait: SIGUSR1 while it waits, unblocked by its mask: -1 EINTR, no event, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: yes\n"
+    "epoll_pwait: SIGUSR1 and a byte while it waits, SIGUSR1 blocked by its mask: 1, event "
+    "EPOLLIN, data 42, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "epoll_pwait2: pending SIGUSR1, unblocked by the call's mask: -1 EINTR, no event, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: yes\n"
+    "epoll_pwait2: SIGUSR1 while it waits, unblocked by its mask: -1 EINTR, no event, handler ran: "
+    "1 time(s), SIGUSR1 blocked after: yes\n"
+    "epoll_pwait2: SIGUSR1 and a byte while it waits, SIGUSR1 blocked by its mask: 1, event "
+    "EPOLLIN, data 42, handler ran: 1 time(s), SIGUSR1 blocked after: no\n"
+    "done\n";
+
+Test(poll, a_handler_ends_the_wait_with_eintr_and_masks_apply_while_waiting, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_eintr", NULL, NULL, poll_eintr_out, 0);
+    expect_os_threads(&pair, "poll_eintr", "poll-sleep", 3);
+    expect_os_threads(&pair, "poll_eintr", "epoll_pwait2", 3);
+    run_pair_free(&pair);
+}
+
+/* ---- 3. timeouts and refused arguments ---- */
+
+static const char poll_timeout_out[] =
+    "poll, timeout 20 ms, nothing comes: 0, revents 0, of the ignored fd -1: 0\n"
+    "poll, timeout 0 ms, nothing comes: 0, revents 0, of the ignored fd -1: 0\n"
+    "ppoll, timeout 20 ms, nothing comes: 0, revents 0, of the ignored fd -1: 0\n"
+    "ppoll, timeout 0 ms, nothing comes: 0, revents 0, of the ignored fd -1: 0\n"
+    "select, timeout 20 ms, nothing comes: 0, fd in the read set: no, timeval left: 0\n"
+    "select, timeout 0 ms, nothing comes: 0, fd in the read set: no, timeval left: 0\n"
+    "pselect, timeout 20 ms, nothing comes: 0, fd in the read set: no, timespec unchanged: yes\n"
+    "pselect, timeout 0 ms, nothing comes: 0, fd in the read set: no, timespec unchanged: yes\n"
+    "epoll_wait, timeout 20 ms, nothing comes: 0, no event\n"
+    "epoll_wait, timeout 0 ms, nothing comes: 0, no event\n"
+    "epoll_pwait, timeout 20 ms, nothing comes: 0, no event\n"
+    "epoll_pwait, timeout 0 ms, nothing comes: 0, no event\n"
+    "epoll_pwait2, timeout 20 ms, nothing comes: 0, no event\n"
+    "epoll_pwait2, timeout 0 ms, nothing comes: 0, no event\n"
+    "ppoll with tv_sec -1: -1 EINVAL\n"
+    "ppoll with tv_nsec 1000000000: -1 EINVAL\n"
+    "select with tv_sec -1: -1 EINVAL\n"
+    "select with tv_usec -1: -1 EINVAL\n"
+    "pselect with tv_nsec -5: -1 EINVAL\n"
+    "select with n -1: -1 EINVAL\n"
+    "epoll_pwait2 with tv_sec -1: -1 EINVAL\n"
+    "epoll_wait with maxevents 0: -1 EINVAL\n"
+    "epoll_wait on a pipe: -1 EINVAL\n"
+    "poll on a pipe and a closed fd, no timeout: 1, revents 0 and POLLNVAL\n"
+    "select on a pipe and a closed fd, no timeout: -1 EBADF\n"
+    "select with 1500000 microseconds, readable at once: 1, timeval left: 1 s and less than 500000 "
+    "us: yes\n"
+    "select with n 65536 and sets of 1024 bits, 20 ms, nothing comes: 0, fd in the set: no\n"
+    "the same after a byte came: 1, fd in the set: yes\n"
+    "done\n";
+
+Test(poll, timeouts_return_zero_and_refused_arguments_fail_as_natively, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_timeout", NULL, NULL, poll_timeout_out, 0);
+    run_pair_free(&pair);
+}
+
+/* ---- 4. 1,000 fds ---- */
+
+static const char poll_many_out[] =
+    "poll on 1000 fds, one written: 1, entries with revents: 1, entry 777: POLLIN, ticks while it "
+    "waited: 3\n"
+    "select on 1000 fds, one written: 1, fds left in the set: 1, entry 777, ticks while it waited: "
+    "3\n"
+    "epoll_wait on 1000 fds, one written: 1, first event for entry 777, ticks while it waited: 3\n"
+    "done\n";
+
+Test(poll, one_ready_fd_among_a_thousand, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_many", NULL, NULL, poll_many_out, 0);
+    expect_os_threads(&pair, "poll_many", "poll-1000", 2);
+    expect_os_threads(&pair, "poll_many", "select-1000", 2);
+    expect_os_threads(&pair, "poll_many", "epoll-1000", 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 5. a single-threaded event loop pays nothing ---- */
+
+/* The system calls that the shim's waits and attempts would add, traced by strace. (Not
+ * fstat and the like: the loader makes one more of those for the preloaded library.) */
+static const char *const traced[] = {
+    "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "poll",     "ppoll",
+    "select",     "pselect6",    "fcntl",        "recvmsg",   "sendmsg",  "preadv2",
+    "pwritev2",   "getsockopt",  "recvfrom",     "sendto",
+};
+enum { TRACED = sizeof traced / sizeof traced[0] };
+
+/* Runs prog under strace (under the shim when preload is not NULL) and counts the traced
+ * system calls by name. */
+static void count_syscalls(const char *prog, const char *preload, int counts[TRACED])
+{
+    char expr[512] = "trace=", env[4096];
+    for (int i = 0; i < TRACED; i++) {
+        strcat(expr, traced[i]);
+        strcat(expr, i + 1 < TRACED ? "," : "");
+    }
+    snprintf(env, sizeof env, "LD_PRELOAD=%s", preload ? preload : "");
+    const char *args[] = {"-f", "-qq", "-e", expr, "-e", "signal=none", "-E", env,
+                          prog_path(prog), NULL};
+    struct run_opts opts = {.mode = RUN_NATIVE, .timeout_s = 60};
+    struct run_result r;
+    run_program(&r, &opts, "/usr/bin/strace", args);
+    cr_assert_eq(r.exit_code, 0, "strace %s: exit %d\nstderr:\n%.2000s", prog, r.exit_code,
+                 r.err);
+    for (int i = 0; i < TRACED; i++) {
+        counts[i] = 0;
+        size_t len = strlen(traced[i]);
+        for (const char *line = r.err; line && *line; line = strchr(line, '\n'), line += !!line)
+            if (strncmp(line, traced[i], len) == 0 && line[len] == '(')
+                counts[i]++;
+    }
+    run_result_free(&r);
+}
+
+Test(poll, a_single_threaded_event_loop_makes_exactly_the_native_system_calls, .timeout = 60)
+{
+    int native[TRACED], shim[TRACED];
+    count_syscalls("poll_epoll_loop", NULL, native);
+    count_syscalls("poll_epoll_loop", getenv("GP_PRELOAD"), shim);
+    for (int i = 0; i < TRACED; i++)
+        cr_expect_eq(shim[i], native[i], "%s: %d calls under the shim, %d natively", traced[i],
+                     shim[i], native[i]);
+    cr_expect_eq(native[0], 100, "epoll_wait natively: %d calls", native[0]);
+    cr_expect_eq(native[4], 100, "poll natively: %d calls", native[4]);
+}
