@@ -11,7 +11,6 @@
 
 #include <poll.h>
 
-int __poll(struct pollfd *fds, nfds_t n, int timeout);
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds_len);
 int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
                 const sigset_t *mask, size_t fds_len);
@@ -42,12 +41,8 @@ GP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
     return green_poll(fds, n, timeout);
 }
 
-GP_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-    if (!gp_cooperative())
-        return gp__real.poll(fds, n, timeout);
-    return green_poll(fds, n, timeout);
-}
+/* glibc's other name for poll. */
+GP_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout) __attribute__((alias("poll")));
 
 /* The fortified calls check that fds holds n entries; a failed check aborts in libc. */
 GP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds_len)

@@ -12,8 +12,6 @@
 #include <stdint.h>
 #include <sys/select.h>
 
-int __select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
-
 /* A timeval in nanoseconds, saturating: glibc accepts microseconds beyond a second. */
 static int64_t timeval_ns(const struct timeval *tv)
 {
@@ -50,12 +48,9 @@ GP_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tim
     return green_select(n, r, w, e, timeout);
 }
 
+/* glibc's other name for select. */
 GP_EXPORT int __select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
-{
-    if (!gp_cooperative())
-        return gp__real.select(n, r, w, e, timeout);
-    return green_select(n, r, w, e, timeout);
-}
+    __attribute__((alias("select")));
 
 GP_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout,
                       const sigset_t *mask)

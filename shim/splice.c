@@ -1,0 +1,27 @@
+/* Moving data between pipes and sockets without stalling the other green threads
+ * (runtime/fdio.h). A call with SPLICE_F_NONBLOCK, or with an fd the program made
+ * non-blocking, is the plain call.
+ * Interposes: splice, tee.
+ * coverage cooperative: splice tee */
+#include "shim.h"
+
+#include "fdio.h"
+
+#include <fcntl.h>
+
+GP_EXPORT ssize_t splice(int in, off_t *off_in, int out, off_t *off_out, size_t len,
+                         unsigned flags)
+{
+    if (!gp_cooperative())
+        return gp__real.splice(in, off_in, out, off_out, len, flags);
+    int saved = errno;
+    return gp_return(gp__fdio_splice(in, off_in, out, off_out, len, flags), saved);
+}
+
+GP_EXPORT ssize_t tee(int in, int out, size_t len, unsigned flags)
+{
+    if (!gp_cooperative())
+        return gp__real.tee(in, out, len, flags);
+    int saved = errno;
+    return gp_return(gp__fdio_tee(in, out, len, flags), saved);
+}
