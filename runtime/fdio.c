@@ -45,6 +45,7 @@ static int64_t next_pause(int64_t *pause)
 struct side {
     int fd;
     int flags;    /* its file status flags, as the program set them */
+    bool pipe;    /* a pipe or FIFO */
     bool waits;   /* a pipe, FIFO or socket: the call may wait for it */
     bool toggled; /* made non-blocking with O_NONBLOCK for each attempt */
     struct gp_io_wait wait;
@@ -70,9 +71,10 @@ static bool side_init(struct side *s, int fd, int events, int timeout_opt, bool 
     s->fd = fd;
     if ((s->flags = fcntl(fd, F_GETFL)) < 0 || fstat(fd, &st) < 0 || (s->flags & O_NONBLOCK))
         return false;
-    bool pipe = S_ISFIFO(st.st_mode), sock = S_ISSOCK(st.st_mode);
-    s->waits = pipe || sock;
-    s->toggled = sock || (pipe && toggle_pipe);
+    bool sock = S_ISSOCK(st.st_mode);
+    s->pipe = S_ISFIFO(st.st_mode);
+    s->waits = s->pipe || sock;
+    s->toggled = sock || (s->pipe && toggle_pipe);
     s->wait = (struct gp_io_wait){.fd = fd, .events = events, .timeout_opt = timeout_opt};
     return s->waits || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
 }
@@ -128,17 +130,15 @@ static ssize_t transfer(struct transfer *t, size_t len)
     }
 }
 
-static bool always(struct transfer *t)
-{
-    (void)t;
-    return true;
-}
-
 static bool never(struct transfer *t)
 {
     (void)t;
     return false;
 }
+
+/* Into a socket a blocking sendfile sends everything (up to the end of the input); into a
+ * pipe it waits for room once and fills what there is. */
+static bool into_a_socket(struct transfer *t) { return !t->out.pipe; }
 
 static ssize_t call_sendfile(struct transfer *t, size_t len)
 {
@@ -150,10 +150,9 @@ static ssize_t call_sendfile(struct transfer *t, size_t len)
 
 ssize_t gp__fdio_sendfile(int out, int in, off_t *offset, size_t count)
 {
-    /* A blocking sendfile sends everything (up to the end of the input). The input is a
-     * file; the output waits, and is made non-blocking for each attempt, a pipe too
-     * (sendfile has no per-call flag). */
-    struct transfer t = {.call = call_sendfile, .goes_on = always, .off_in = offset,
+    /* The input is a file; the output waits, and is made non-blocking for each attempt, a
+     * pipe too (sendfile has no per-call flag). */
+    struct transfer t = {.call = call_sendfile, .goes_on = into_a_socket, .off_in = offset,
                          .in = {.fd = in}};
     if (count == 0 || !side_init(&t.out, out, GP_HUB_WRITE, SO_SNDTIMEO, true) || !t.out.waits)
         return neg_errno(gp__real.sendfile(out, in, offset, count));
@@ -171,7 +170,7 @@ static ssize_t call_splice(struct transfer *t, size_t len)
  * moved. */
 static bool pipe_to_socket_goes_on(struct transfer *t)
 {
-    return t->out.toggled && ready_now(t->in.fd, POLLIN);
+    return t->in.pipe && t->out.toggled && ready_now(t->in.fd, POLLIN);
 }
 
 ssize_t gp__fdio_splice(int in, off_t *off_in, int out, off_t *off_out, size_t len,

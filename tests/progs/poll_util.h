@@ -6,11 +6,14 @@
 
 #include "coop.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Every program ends itself if it hangs: natively and under the shim alike. */
@@ -92,6 +95,61 @@ static inline void bystander_stop(struct bystander *b)
     write_one_byte(&b->pipe[1]);
     join_or_die(b->thread);
     close_pipe(b->pipe);
+}
+
+/* Two ends of one loopback TCP connection with small socket buffers (so that a few
+ * hundred KiB fill them): fds[0] the client, fds[1] the accepted side. */
+static inline void small_tcp_pair(int fds[2])
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0), small = 16384;
+    must_succeed(lfd < 0 ? errno : 0, "socket");
+    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    must_succeed(bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 1) ||
+                         getsockname(lfd, (struct sockaddr *)&a, &len)
+                     ? errno
+                     : 0,
+                 "listen");
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    must_succeed(connect(fds[0], (struct sockaddr *)&a, sizeof a) ? errno : 0, "connect");
+    fds[1] = accept(lfd, NULL, NULL);
+    must_succeed(fds[1] < 0 ? errno : 0, "accept");
+    close(lfd);
+}
+
+/* Byte i of a test stream. */
+static inline unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / 251); }
+
+/* A reader that takes exactly `want` bytes from fd and checks them against the pattern. */
+struct drain {
+    int fd;
+    size_t want;
+    size_t got;
+    bool in_order;
+};
+
+static inline void drain_all(void *arg)
+{
+    struct drain *d = arg;
+    unsigned char buf[8192];
+    d->in_order = true;
+    while (d->got < d->want) {
+        size_t room = d->want - d->got < sizeof buf ? d->want - d->got : sizeof buf;
+        ssize_t n = read(d->fd, buf, room);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++)
+            d->in_order &= buf[i] == pattern(d->got + (size_t)i);
+        d->got += (size_t)n;
+    }
+}
+
+static inline void fill_pattern(unsigned char *buf, size_t len, size_t offset)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = pattern(offset + i);
 }
 
 /* The calls that wait for an fd to become readable, all driven the same way. */
