@@ -237,3 +237,151 @@ Test(poll, a_single_threaded_event_loop_makes_exactly_the_native_system_calls, .
     cr_expect_eq(native[0], 100, "epoll_wait natively: %d calls", native[0]);
     cr_expect_eq(native[4], 100, "poll natively: %d calls", native[4]);
 }
+
+/* ---- 6. sendfile, splice, tee ---- */
+
+static const char poll_transfer_out[] =
+    "sendfile of 4 MiB into a TCP socket: 4194304, the other end got 4194304 bytes, in order: yes, "
+    "O_NONBLOCK left: no, ticks while it waited: 3\n"
+    "sendfile's offset after: 4194304\n"
+    "sendfile of 1 MiB into a full pipe, the ticker empties it: sent some, no more than the pipe "
+    "holds: yes, the reader got them in order: yes, file offset moved as much: yes, O_NONBLOCK "
+    "left: no, ticks while it waited: 3\n"
+    "splice of 60000 bytes from a pipe into a TCP socket: 60000, the other end got 60000 bytes, in "
+    "order: yes, O_NONBLOCK left: no, ticks while it waited: 3\n"
+    "splice from a TCP socket into a pipe, 100 bytes come: 100, the other end got 100 bytes, in "
+    "order: yes, O_NONBLOCK left: no, ticks while it waited: 3\n"
+    "splice from a pipe into a pipe, 10 bytes come: 10, the other end got 10 bytes, in order: yes, "
+    "O_NONBLOCK left: no, ticks while it waited: 3\n"
+    "tee from a pipe into a pipe, 10 bytes come: 10, the other end got 10 bytes, in order: yes, "
+    "O_NONBLOCK left: no, ticks while it waited: 3\n"
+    "tee left the bytes in the first pipe: yes\n"
+    "done\n";
+
+Test(poll, sendfile_splice_and_tee_wait_for_room_or_data_while_others_run, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_transfer", NULL, NULL, poll_transfer_out, 0);
+    static const char *const where[] = {
+        "sendfile-socket",
+        "sendfile-pipe",
+        "splice-to-socket",
+        "splice from a TCP socket into a pipe, 100 bytes come",
+        "splice from a pipe into a pipe, 10 bytes come",
+        "tee from a pipe into a pipe, 10 bytes come",
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_transfer", where[i], 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 7. recvmmsg, sendmmsg ---- */
+
+static const char poll_mmsg_out[] =
+    "recvmmsg of 4, 4 sent: 4, lengths [10 20 30 40], the ticker's sendmmsg: 4, ticks while it "
+    "waited: 3\n"
+    "recvmmsg of 4 with MSG_WAITFORONE, 1 sent: 1, lengths [10], the ticker's sendmmsg: 1, ticks "
+    "while it waited: 3\n"
+    "recvmmsg of 4 with a zero timeout, 2 sent: 1, lengths [10], the ticker's sendmmsg: 2, timeout "
+    "left: 0.000000000, ticks while it waited: 3\n"
+    "recvmmsg of 2 with a 5 s timeout, 2 sent: 2, lengths [10 20], the ticker's sendmmsg: 2, "
+    "timeout left less than given: yes, ticks while it waited: 3\n"
+    "sendmmsg of 2 messages of 204800 bytes on a TCP socket: 2, lengths 204800 204800, the other "
+    "end got 409600 bytes, in order: yes, ticks while it waited: 3\n"
+    "done\n";
+
+Test(poll, recvmmsg_and_sendmmsg_wait_per_message_as_natively, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_mmsg", NULL, NULL, poll_mmsg_out, 0);
+    static const char *const where[] = {
+        "recvmmsg of 4, 4 sent",
+        "recvmmsg of 4 with MSG_WAITFORONE, 1 sent",
+        "recvmmsg of 4 with a zero timeout, 2 sent",
+        "recvmmsg of 2 with a 5 s timeout, 2 sent",
+        "sendmmsg-tcp",
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_mmsg", where[i], 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 8. eventfd, timerfd, inotify; connect on unix sockets ---- */
+
+static const char poll_fdtypes_out[] =
+    "eventfd_read of a zero counter, 5 added: 0, value 5, ticks while it waited: 3\n"
+    "read() of a zero eventfd counter, 5 written: 8, value 5, ticks while it waited: 3\n"
+    "eventfd_write of 1 onto a full counter, the ticker reads it: 0, counter then 1, ticks while "
+    "it waited: 3\n"
+    "read() of a timerfd, the ticker arms it: 8, expirations 1, ticks while it waited: 3\n"
+    "read() of an inotify fd, the ticker creates a file: an event, event IN_CREATE: yes, name "
+    "made, ticks while it waited: 3\n"
+    "connect on a unix stream socket, backlog full until the ticker accepts: 0, O_NONBLOCK left: "
+    "no, ticks while it waited: 3\n"
+    "connect on a unix seqpacket socket, backlog full until the ticker accepts: 0, O_NONBLOCK "
+    "left: no, ticks while it waited: 3\n"
+    "done\n";
+
+Test(poll, eventfd_timerfd_inotify_and_unix_connects_wait_while_others_run, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_fdtypes", NULL, NULL, poll_fdtypes_out, 0);
+    static const char *const where[] = {
+        "eventfd_read",
+        "eventfd-read",
+        "eventfd_write",
+        "timerfd",
+        "inotify",
+        "stream",
+        "seqpacket",
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_fdtypes", where[i], 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 9. open of a FIFO ---- */
+
+static const char poll_fifo_open_out[] =
+    "open O_RDONLY of a FIFO, the ticker opens the other end: an fd, O_NONBLOCK: no, O_CLOEXEC: "
+    "yes, a byte went through: yes, ticks while it waited: 3\n"
+    "open O_WRONLY of a FIFO, the ticker opens the other end: an fd, O_NONBLOCK: no, O_CLOEXEC: "
+    "yes, a byte went through: yes, ticks while it waited: 3\n"
+    "request and response over two FIFOs, each side opening both: answer pong\n"
+    "open O_RDONLY of a FIFO, SIGUSR1 (no SA_RESTART) comes: -1 EINTR, handler ran: 1 time(s)\n"
+    "done\n";
+
+Test(poll, a_fifo_open_waits_for_the_other_end_while_others_run, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_fifo_open", NULL, NULL, poll_fifo_open_out, 0);
+    static const char *const where[] = {
+        "O_RDONLY",
+        "O_WRONLY",
+        "fifo-eintr",
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_fifo_open", where[i], 2);
+    run_pair_free(&pair);
+}
+
+/* ---- 10. close of a socket with SO_LINGER ---- */
+
+static const char poll_linger_out[] =
+    "close with SO_LINGER (5 s) and data in flight, the peer reads it: 0, the peer got it all, in "
+    "order: yes, ticks while it waited: 3\n"
+    "close with SO_LINGER (1 s) and data nobody reads: 0\n"
+    "shutdown(SHUT_WR) with SO_LINGER (5 s) and data nobody reads: 0\n"
+    "done\n";
+
+Test(poll, close_of_a_lingering_socket_waits_while_others_run, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_linger", NULL, NULL, poll_linger_out, 0);
+    static const char *const where[] = {
+        "linger",
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_linger", where[i], 2);
+    run_pair_free(&pair);
+}
