@@ -385,3 +385,33 @@ Test(poll, close_of_a_lingering_socket_waits_while_others_run, .timeout = 40)
         expect_os_threads(&pair, "poll_linger", where[i], 2);
     run_pair_free(&pair);
 }
+
+/* ---- 11. the names a program built with _FORTIFY_SOURCE calls ---- */
+
+static const char poll_fortified_out[] =
+    "poll (fortified): 1, revents POLLIN, ticks while it waited: 3\n"
+    "ppoll (fortified): 1, revents POLLIN, ticks while it waited: 3\n"
+    "open O_RDONLY of a FIFO (fortified): an fd, O_NONBLOCK: no, ticks while it waited: 3\n"
+    "openat O_RDONLY of a FIFO (fortified): an fd, O_NONBLOCK: no, ticks while it waited: 3\n"
+    "done\n";
+
+Test(poll, fortified_programs_calls_go_through_the_chk_and_2_names, .timeout = 40)
+{
+    /* The helper really calls them: its dynamic symbols say so. */
+    struct run_opts opts = {.mode = RUN_NATIVE, .timeout_s = 30};
+    const char *args[] = {"-T", prog_path("poll_fortified"), NULL};
+    struct run_result syms;
+    run_program(&syms, &opts, "/usr/bin/objdump", args);
+    static const char *const names[] = {" __poll_chk\n", " __ppoll_chk\n", " __open_2\n",
+                                        " __openat_2\n"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_expect(strstr(syms.out, names[i]), "poll_fortified does not call%s", names[i]);
+    run_result_free(&syms);
+
+    struct run_pair pair;
+    run_both_expect(&pair, "poll_fortified", NULL, NULL, poll_fortified_out, 0);
+    static const char *const where[] = {"__poll_chk", "__ppoll_chk", "__open_2", "__openat_2"};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        expect_os_threads(&pair, "poll_fortified", where[i], 2);
+    run_pair_free(&pair);
+}
