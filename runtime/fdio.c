@@ -248,7 +248,8 @@ int gp__fdio_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
     unsigned done = 0;
     vlen = vlen < MAX_MESSAGES ? vlen : MAX_MESSAGES;
     while (done < vlen) {
-        int r = (int)neg_errno(gp__real.sendmmsg(fd, vec + done, vlen - done, flags | MSG_DONTWAIT));
+        int r = (int)neg_errno(
+            gp__real.sendmmsg(fd, vec + done, vlen - done, flags | MSG_DONTWAIT));
         if (r > 0) {
             done += (unsigned)r;
             struct mmsghdr *last = &vec[done - 1];
@@ -389,8 +390,9 @@ int gp__fdio_open(int dirfd, const char *path, int flags, mode_t mode)
         return (int)neg_errno(gp__real.openat(dirfd, path, flags, mode));
     /* Open without waiting, wait for the other end on the hub, then clear O_NONBLOCK:
      * the description ends up with the flags the program asked for. */
-    int fd = (flags & O_ACCMODE) == O_WRONLY ? open_when_a_reader_comes(dirfd, path, flags, mode)
-                                             : (int)neg_errno(gp__real.openat(dirfd, path, flags | O_NONBLOCK, mode));
+    int fd = (flags & O_ACCMODE) == O_WRONLY
+                 ? open_when_a_reader_comes(dirfd, path, flags, mode)
+                 : (int)neg_errno(gp__real.openat(dirfd, path, flags | O_NONBLOCK, mode));
     if (fd < 0)
         return fd;
     int r = (flags & O_ACCMODE) == O_RDONLY ? wait_for_a_writer(fd) : 0;

@@ -10,6 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Runs prog natively and under the shim and expects it to print out both times; at each
+ * of the places where its ticker reported the OS thread count, one OS thread under the
+ * shim and native_threads natively. */
+static void expect_prog(const char *prog, const char *out, const char *const *where, size_t n,
+                        int native_threads)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, prog, NULL, NULL, out, 0);
+    for (size_t i = 0; i < n; i++)
+        expect_os_threads(&pair, prog, where[i], native_threads);
+    run_pair_free(&pair);
+}
+
+/* The places for expect_prog: WHERE("poll", "select") is the array and its length. */
+#define WHERE(...)                                                                            \
+    (const char *const[]){__VA_ARGS__},                                                       \
+        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+
 /* ---- 1. the waiting calls, woken by another thread ---- */
 
 static const char poll_coop_out[] =
@@ -50,14 +68,9 @@ static const char poll_coop_out[] =
 Test(poll, each_call_waits_while_another_thread_runs_then_reports_the_native_result,
      .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_coop", NULL, NULL, poll_coop_out, 0);
-    static const char *const where[] = {"poll", "ppoll", "select", "pselect", "epoll_wait",
-                                        "epoll_pwait", "epoll_pwait2", "poll-out",
-                                        "poll-closed", "select-closed", "epoll-closed"};
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_coop", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_coop", poll_coop_out, WHERE("poll", "ppoll", "select", "pselect",
+                "epoll_wait", "epoll_pwait", "epoll_pwait2", "poll-out", "poll-closed",
+                "select-closed", "epoll-closed"), 2);
 }
 
 /* ---- 2. signals: EINTR, never restarted; the calls' signal masks ---- */
@@ -120,11 +133,7 @@ static const char poll_eintr_out[] =
 
 Test(poll, a_handler_ends_the_wait_with_eintr_and_masks_apply_while_waiting, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_eintr", NULL, NULL, poll_eintr_out, 0);
-    expect_os_threads(&pair, "poll_eintr", "poll-sleep", 3);
-    expect_os_threads(&pair, "poll_eintr", "epoll_pwait2", 3);
-    run_pair_free(&pair);
+    expect_prog("poll_eintr", poll_eintr_out, WHERE("poll-sleep", "epoll_pwait2"), 3);
 }
 
 /* ---- 3. timeouts and refused arguments ---- */
@@ -163,9 +172,7 @@ static const char poll_timeout_out[] =
 
 Test(poll, timeouts_return_zero_and_refused_arguments_fail_as_natively, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_timeout", NULL, NULL, poll_timeout_out, 0);
-    run_pair_free(&pair);
+    expect_prog("poll_timeout", poll_timeout_out, NULL, 0, 0);
 }
 
 /* ---- 4. 1,000 fds ---- */
@@ -180,12 +187,7 @@ static const char poll_many_out[] =
 
 Test(poll, one_ready_fd_among_a_thousand, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_many", NULL, NULL, poll_many_out, 0);
-    expect_os_threads(&pair, "poll_many", "poll-1000", 2);
-    expect_os_threads(&pair, "poll_many", "select-1000", 2);
-    expect_os_threads(&pair, "poll_many", "epoll-1000", 2);
-    run_pair_free(&pair);
+    expect_prog("poll_many", poll_many_out, WHERE("poll-1000", "select-1000", "epoll-1000"), 2);
 }
 
 /* ---- 5. a single-threaded event loop pays nothing ---- */
@@ -260,19 +262,10 @@ static const char poll_transfer_out[] =
 
 Test(poll, sendfile_splice_and_tee_wait_for_room_or_data_while_others_run, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_transfer", NULL, NULL, poll_transfer_out, 0);
-    static const char *const where[] = {
-        "sendfile-socket",
-        "sendfile-pipe",
-        "splice-to-socket",
-        "splice from a TCP socket into a pipe, 100 bytes come",
-        "splice from a pipe into a pipe, 10 bytes come",
-        "tee from a pipe into a pipe, 10 bytes come",
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_transfer", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_transfer", poll_transfer_out,
+                WHERE("sendfile-socket", "sendfile-pipe", "splice-to-socket",
+                      "splice-from-socket", "splice-pipes", "tee"),
+                2);
 }
 
 /* ---- 7. recvmmsg, sendmmsg ---- */
@@ -292,18 +285,10 @@ static const char poll_mmsg_out[] =
 
 Test(poll, recvmmsg_and_sendmmsg_wait_per_message_as_natively, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_mmsg", NULL, NULL, poll_mmsg_out, 0);
-    static const char *const where[] = {
-        "recvmmsg of 4, 4 sent",
-        "recvmmsg of 4 with MSG_WAITFORONE, 1 sent",
-        "recvmmsg of 4 with a zero timeout, 2 sent",
-        "recvmmsg of 2 with a 5 s timeout, 2 sent",
-        "sendmmsg-tcp",
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_mmsg", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_mmsg", poll_mmsg_out,
+                WHERE("recvmmsg", "recvmmsg-waitforone", "recvmmsg-zero", "recvmmsg-timeout",
+                      "sendmmsg-tcp"),
+                2);
 }
 
 /* ---- 8. eventfd, timerfd, inotify; connect on unix sockets ---- */
@@ -324,20 +309,8 @@ static const char poll_fdtypes_out[] =
 
 Test(poll, eventfd_timerfd_inotify_and_unix_connects_wait_while_others_run, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_fdtypes", NULL, NULL, poll_fdtypes_out, 0);
-    static const char *const where[] = {
-        "eventfd_read",
-        "eventfd-read",
-        "eventfd_write",
-        "timerfd",
-        "inotify",
-        "stream",
-        "seqpacket",
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_fdtypes", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_fdtypes", poll_fdtypes_out, WHERE("eventfd_read", "eventfd-read",
+                "eventfd_write", "timerfd", "inotify", "stream", "seqpacket"), 2);
 }
 
 /* ---- 9. open of a FIFO ---- */
@@ -353,16 +326,8 @@ static const char poll_fifo_open_out[] =
 
 Test(poll, a_fifo_open_waits_for_the_other_end_while_others_run, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_fifo_open", NULL, NULL, poll_fifo_open_out, 0);
-    static const char *const where[] = {
-        "O_RDONLY",
-        "O_WRONLY",
-        "fifo-eintr",
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_fifo_open", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_fifo_open", poll_fifo_open_out, WHERE("O_RDONLY", "O_WRONLY", "fifo-eintr"),
+                2);
 }
 
 /* ---- 10. close of a socket with SO_LINGER ---- */
@@ -376,14 +341,7 @@ static const char poll_linger_out[] =
 
 Test(poll, close_of_a_lingering_socket_waits_while_others_run, .timeout = 40)
 {
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_linger", NULL, NULL, poll_linger_out, 0);
-    static const char *const where[] = {
-        "linger",
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_linger", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_linger", poll_linger_out, WHERE("linger"), 2);
 }
 
 /* ---- 11. the names a program built with _FORTIFY_SOURCE calls ---- */
@@ -408,10 +366,6 @@ Test(poll, fortified_programs_calls_go_through_the_chk_and_2_names, .timeout = 4
         cr_expect(strstr(syms.out, names[i]), "poll_fortified does not call%s", names[i]);
     run_result_free(&syms);
 
-    struct run_pair pair;
-    run_both_expect(&pair, "poll_fortified", NULL, NULL, poll_fortified_out, 0);
-    static const char *const where[] = {"__poll_chk", "__ppoll_chk", "__open_2", "__openat_2"};
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "poll_fortified", where[i], 2);
-    run_pair_free(&pair);
+    expect_prog("poll_fortified", poll_fortified_out, WHERE("__poll_chk", "__ppoll_chk",
+                "__open_2", "__openat_2"), 2);
 }

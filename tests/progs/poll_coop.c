@@ -21,7 +21,7 @@ static void wait_woken_by_a_byte(enum wait_call c, int timeout_ms)
     coop_finish(&t);
     char buf[64];
     printf("%s, timeout %d ms, a byte comes: %s, %s, ticks while it waited: %d\n",
-           wait_call_names[c], timeout_ms, result_name(buf, sizeof buf, o.r, o.err), o.detail,
+           wait_call_names[c], timeout_ms, io_result(buf, sizeof buf, o.r, o.err), o.detail,
            ticks);
     if (o.r != 1)
         exit(1);
@@ -56,7 +56,7 @@ static void poll_for_room(void)
     char buf[64], ev[64];
     printf("poll for POLLOUT on a full pipe, the ticker drains it: %s, revents %s, ticks while "
            "it waited: %d\n",
-           result_name(buf, sizeof buf, r, err), revents_name(ev, sizeof ev, fd.revents), ticks);
+           io_result(buf, sizeof buf, r, err), revents_name(ev, sizeof ev, fd.revents), ticks);
     close_pipe(p);
 }
 
@@ -88,7 +88,7 @@ static void poll_while_closed(void)
     char buf[64], e0[64], e1[64];
     printf("poll on two pipes, the ticker closes one, then writes into the other: %s, revents "
            "%s and %s\n",
-           result_name(buf, sizeof buf, r, err), revents_name(e0, sizeof e0, fds[0].revents),
+           io_result(buf, sizeof buf, r, err), revents_name(e0, sizeof e0, fds[0].revents),
            revents_name(e1, sizeof e1, fds[1].revents));
     close(a[1]);
     close_pipe(b);
@@ -112,7 +112,7 @@ static void select_while_closed(void)
     char buf[64];
     printf("select on two pipes, the ticker closes one, then writes into the other: %s, closed "
            "fd in the set: %s, written one: %s\n",
-           result_name(buf, sizeof buf, ret, err), yes_no(FD_ISSET(closed, &r)),
+           io_result(buf, sizeof buf, ret, err), yes_no(FD_ISSET(closed, &r)),
            yes_no(FD_ISSET(b[0], &r)));
     close(a[1]);
     close_pipe(b);
@@ -132,7 +132,7 @@ static void epoll_while_closed(void)
     coop_finish(&t);
     char buf[64];
     printf("epoll_wait for 200 ms while the ticker closes the epoll fd: %s\n",
-           result_name(buf, sizeof buf, r, err));
+           io_result(buf, sizeof buf, r, err));
     close_pipe(p);
 }
 

@@ -14,21 +14,6 @@
  * exist. */
 #include "poll_util.h"
 
-static volatile sig_atomic_t handled;
-static pthread_t main_thread;
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    handled++;
-}
-
-static void send_usr1(void *arg)
-{
-    (void)arg;
-    must_succeed(pthread_kill(main_thread, SIGUSR1), "pthread_kill");
-}
-
 static void send_usr1_then_write(void *arg)
 {
     send_usr1(NULL);
@@ -54,8 +39,8 @@ static void print_outcome(const char *what, enum wait_call c, const struct wait_
 {
     char buf[64];
     printf("%s: %s: %s, %s, handler ran: %d time(s), SIGUSR1 blocked after: %s\n",
-           wait_call_names[c], what, result_name(buf, sizeof buf, o->r, o->err), o->detail,
-           (int)handled, yes_no(usr1_blocked()));
+           wait_call_names[c], what, io_result(buf, sizeof buf, o->r, o->err), o->detail,
+           (int)usr1_handled, yes_no(usr1_blocked()));
 }
 
 /* The ticker sends SIGUSR1 (then maybe writes a byte) while the call waits. */
@@ -66,7 +51,7 @@ static void interrupted(const char *what, enum wait_call c, int timeout_ms, cons
     make_pipe(p);
     struct coop_ticker t;
     struct wait_outcome o;
-    handled = 0;
+    usr1_handled = 0;
     coop_start(&t, wait_call_names[c], wake, &p[1]);
     wait_readable(c, p[0], timeout_ms, mask, &o);
     coop_finish(&t);
@@ -79,7 +64,7 @@ static void pending_before_the_call(enum wait_call c, const sigset_t *unblocking
     int p[2];
     make_pipe(p);
     struct wait_outcome o;
-    handled = 0;
+    usr1_handled = 0;
     set_usr1_blocked(true);
     send_usr1(NULL);
     wait_readable(c, p[0], -1, unblocking, &o);
@@ -91,22 +76,19 @@ static void pending_before_the_call(enum wait_call c, const sigset_t *unblocking
 static void sleep_interrupted(void)
 {
     struct coop_ticker t;
-    handled = 0;
+    usr1_handled = 0;
     coop_start(&t, "poll-sleep", send_usr1, NULL);
     int r = poll(NULL, 0, -1), err = errno;
     coop_finish(&t);
     char buf[64];
     printf("poll with no fds, no timeout: %s, handler ran: %d time(s)\n",
-           result_name(buf, sizeof buf, r, err), (int)handled);
+           io_result(buf, sizeof buf, r, err), (int)usr1_handled);
 }
 
 int main(void)
 {
     safety_alarm();
-    main_thread = pthread_self();
-    struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    must_succeed(sigaction(SIGUSR1, &sa, NULL) ? errno : 0, "sigaction");
+    catch_usr1(SA_RESTART);
     struct bystander b;
     bystander_start(&b);
 

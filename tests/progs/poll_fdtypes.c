@@ -37,35 +37,25 @@ static void take_counter(void *arg)
 static void eventfd_waits(void)
 {
     int fd = eventfd(0, EFD_CLOEXEC);
-    struct coop_ticker t;
+    struct coop_call c;
     eventfd_t value = 0;
-    coop_start(&t, "eventfd_read", add_five, &fd);
-    int r = eventfd_read(fd, &value), err = errno, ticks = coop_ticks(&t);
-    coop_finish(&t);
     char buf[64];
+    COOP_CALL(&c, "eventfd_read", add_five, &fd, eventfd_read(fd, &value));
     printf("eventfd_read of a zero counter, 5 added: %s, value %llu, ticks while it waited: %d\n",
-           result_name(buf, sizeof buf, r, err), (unsigned long long)value, ticks);
+           call_result(buf, sizeof buf, &c), (unsigned long long)value, c.ticks);
 
     uint64_t got = 0;
-    coop_start(&t, "eventfd-read", write_five, &fd);
-    ssize_t n = read(fd, &got, sizeof got);
-    err = errno;
-    ticks = coop_ticks(&t);
-    coop_finish(&t);
+    COOP_CALL(&c, "eventfd-read", write_five, &fd, read(fd, &got, sizeof got));
     printf("read() of a zero eventfd counter, 5 written: %s, value %llu, ticks while it waited: "
            "%d\n",
-           result_name(buf, sizeof buf, n, err), (unsigned long long)got, ticks);
+           call_result(buf, sizeof buf, &c), (unsigned long long)got, c.ticks);
 
     must_succeed(eventfd_write(fd, UINT64_MAX - 1) ? errno : 0, "fill the counter");
-    coop_start(&t, "eventfd_write", take_counter, &fd);
-    r = eventfd_write(fd, 1);
-    err = errno;
-    ticks = coop_ticks(&t);
-    coop_finish(&t);
+    COOP_CALL(&c, "eventfd_write", take_counter, &fd, eventfd_write(fd, 1));
     must_succeed(eventfd_read(fd, &value) ? errno : 0, "eventfd_read");
     printf("eventfd_write of 1 onto a full counter, the ticker reads it: %s, counter then %llu, "
            "ticks while it waited: %d\n",
-           result_name(buf, sizeof buf, r, err), (unsigned long long)value, ticks);
+           call_result(buf, sizeof buf, &c), (unsigned long long)value, c.ticks);
     close(fd);
 }
 
@@ -79,16 +69,13 @@ static void timerfd_waits(void)
 {
     int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
     must_succeed(fd < 0 ? errno : 0, "timerfd_create");
-    struct coop_ticker t;
+    struct coop_call c;
     uint64_t expirations = 0;
-    coop_start(&t, "timerfd", arm_in_1ms, &fd);
-    ssize_t n = read(fd, &expirations, sizeof expirations);
-    int err = errno, ticks = coop_ticks(&t);
-    coop_finish(&t);
+    COOP_CALL(&c, "timerfd", arm_in_1ms, &fd, read(fd, &expirations, sizeof expirations));
     char buf[64];
     printf("read() of a timerfd, the ticker arms it: %s, expirations %llu, ticks while it waited: "
            "%d\n",
-           result_name(buf, sizeof buf, n, err), (unsigned long long)expirations, ticks);
+           call_result(buf, sizeof buf, &c), (unsigned long long)expirations, c.ticks);
     close(fd);
 }
 
@@ -109,20 +96,17 @@ static void inotify_waits(void)
     snprintf(file, sizeof file, "%s/made", dir);
     int fd = inotify_init1(IN_CLOEXEC);
     must_succeed(fd < 0 || inotify_add_watch(fd, dir, IN_CREATE) < 0 ? errno : 0, "inotify");
-    struct coop_ticker t;
+    struct coop_call c;
     union {
         struct inotify_event e;
         char bytes[sizeof(struct inotify_event) + 256];
     } ev;
-    coop_start(&t, "inotify", create_file, NULL);
-    ssize_t n = read(fd, &ev, sizeof ev);
-    int err = errno, ticks = coop_ticks(&t);
-    coop_finish(&t);
+    COOP_CALL(&c, "inotify", create_file, NULL, read(fd, &ev, sizeof ev));
     char buf[64];
     printf("read() of an inotify fd, the ticker creates a file: %s, event IN_CREATE: %s, name "
            "%s, ticks while it waited: %d\n",
-           n > 0 ? "an event" : result_name(buf, sizeof buf, n, err),
-           yes_no(n > 0 && (ev.e.mask & IN_CREATE)), n > 0 ? ev.e.name : "-", ticks);
+           c.r > 0 ? "an event" : call_result(buf, sizeof buf, &c),
+           yes_no(c.r > 0 && (ev.e.mask & IN_CREATE)), c.r > 0 ? ev.e.name : "-", c.ticks);
     close(fd);
     unlink(file);
     rmdir(dir);
@@ -146,15 +130,13 @@ static void unix_connect_waits(int type, const char *name)
     must_succeed(bind(l, (struct sockaddr *)&a, len) || listen(l, 0) ? errno : 0, "listen");
     int first = socket(AF_UNIX, type, 0), second = socket(AF_UNIX, type, 0);
     must_succeed(connect(first, (struct sockaddr *)&a, len) ? errno : 0, "first connect");
-    struct coop_ticker t;
-    coop_start(&t, name, accept_one, &l);
-    int r = connect(second, (struct sockaddr *)&a, len), err = errno, ticks = coop_ticks(&t);
-    coop_finish(&t);
+    struct coop_call c;
+    COOP_CALL(&c, name, accept_one, &l, connect(second, (struct sockaddr *)&a, len));
     char buf[64];
     printf("connect on a unix %s socket, backlog full until the ticker accepts: %s, O_NONBLOCK "
            "left: %s, ticks while it waited: %d\n",
-           name, result_name(buf, sizeof buf, r, err), yes_no(fcntl(second, F_GETFL) & O_NONBLOCK),
-           ticks);
+           name, call_result(buf, sizeof buf, &c), yes_no(fcntl(second, F_GETFL) & O_NONBLOCK),
+           c.ticks);
     close(first);
     close(second);
     close(l);

@@ -75,35 +75,16 @@ static void request_response(void)
     close(out);
 }
 
-static pthread_t main_thread;
-static volatile sig_atomic_t handled;
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    handled++;
-}
-
-static void send_usr1(void *arg)
-{
-    (void)arg;
-    must_succeed(pthread_kill(main_thread, SIGUSR1), "pthread_kill");
-}
-
 static void interrupted(void)
 {
-    struct sigaction sa = {.sa_handler = on_usr1};
-    sigemptyset(&sa.sa_mask);
-    must_succeed(sigaction(SIGUSR1, &sa, NULL) ? errno : 0, "sigaction");
-    struct coop_ticker t;
-    coop_start(&t, "fifo-eintr", send_usr1, NULL);
-    int fd = open(req, O_RDONLY), err = errno;
-    coop_finish(&t);
+    catch_usr1(0);
+    struct coop_call c;
+    COOP_CALL(&c, "fifo-eintr", send_usr1, NULL, open(req, O_RDONLY));
     char buf[64];
     printf("open O_RDONLY of a FIFO, SIGUSR1 (no SA_RESTART) comes: %s, handler ran: %d time(s)\n",
-           result_name(buf, sizeof buf, fd, err), (int)handled);
-    if (fd >= 0)
-        close(fd);
+           call_result(buf, sizeof buf, &c), (int)usr1_handled);
+    if (c.r >= 0)
+        close((int)c.r);
 }
 
 static void remove_fifos(void)
@@ -116,7 +97,6 @@ static void remove_fifos(void)
 int main(void)
 {
     safety_alarm();
-    main_thread = pthread_self();
     must_succeed(mkdtemp(dir) ? 0 : errno, "mkdtemp");
     snprintf(req, sizeof req, "%s/req", dir);
     snprintf(resp, sizeof resp, "%s/resp", dir);

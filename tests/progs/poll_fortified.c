@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         int err = errno, ticks = coop_ticks(&t);
         coop_finish(&t);
         printf("%s (fortified): %s, revents %s, ticks while it waited: %d\n",
-               pass ? "ppoll" : "poll", result_name(buf, sizeof buf, r, err),
+               pass ? "ppoll" : "poll", io_result(buf, sizeof buf, r, err),
                revents_name(ev, sizeof ev, fds[0].revents), ticks);
         close_pipe(p);
     }
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
         coop_finish(&t);
         printf("%s O_RDONLY of a FIFO (fortified): %s, O_NONBLOCK: %s, ticks while it waited: "
                "%d\n",
-               pass ? "openat" : "open", fd >= 0 ? "an fd" : result_name(buf, sizeof buf, fd, err),
+               pass ? "openat" : "open", fd >= 0 ? "an fd" : io_result(buf, sizeof buf, fd, err),
                yes_no(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK)), ticks);
         close(fd);
         close(o.fd);

@@ -14,7 +14,7 @@ static size_t fill(int fd)
     size_t total = 0;
     fcntl(fd, F_SETFL, O_NONBLOCK);
     for (ssize_t n = 1; n > 0; total += n > 0 ? (size_t)n : 0) {
-        fill_pattern(chunk, sizeof chunk, total);
+        io_fill_pattern(chunk, sizeof chunk, total);
         n = write(fd, chunk, sizeof chunk);
     }
     fcntl(fd, F_SETFL, 0);
@@ -42,7 +42,7 @@ int main(void)
     char buf[64];
     printf("close with SO_LINGER (5 s) and data in flight, the peer reads it: %s, the peer got "
            "it all, in order: %s, ticks while it waited: %d\n",
-           result_name(buf, sizeof buf, r, err), yes_no(d.got == sent && d.in_order), ticks);
+           io_result(buf, sizeof buf, r, err), yes_no(d.got == sent && d.in_order), ticks);
     close(s[1]);
 
     small_tcp_pair(s);
@@ -53,7 +53,7 @@ int main(void)
     err = errno;
     coop_finish(&t);
     printf("close with SO_LINGER (1 s) and data nobody reads: %s\n",
-           result_name(buf, sizeof buf, r, err));
+           io_result(buf, sizeof buf, r, err));
     close(s[1]);
 
     small_tcp_pair(s);
@@ -64,7 +64,7 @@ int main(void)
     err = errno;
     coop_finish(&t);
     printf("shutdown(SHUT_WR) with SO_LINGER (5 s) and data nobody reads: %s\n",
-           result_name(buf, sizeof buf, r, err));
+           io_result(buf, sizeof buf, r, err));
     struct linger off = {0, 0};
     setsockopt(s[0], SOL_SOCKET, SO_LINGER, &off, sizeof off);
     close(s[0]);

@@ -47,7 +47,7 @@ int main(void)
     char buf[64], ev[64];
     printf("poll on %d fds, one written: %s, entries with revents: %d, entry %d: %s, ticks while "
            "it waited: %d\n",
-           FDS, result_name(buf, sizeof buf, r, err), ready, which,
+           FDS, io_result(buf, sizeof buf, r, err), ready, which,
            revents_name(ev, sizeof ev, which >= 0 ? fds[which].revents : 0), ticks);
     consume_chosen();
 
@@ -71,7 +71,7 @@ int main(void)
         }
     printf("select on %d fds, one written: %s, fds left in the set: %d, entry %d, ticks while it "
            "waited: %d\n",
-           FDS, result_name(buf, sizeof buf, r, err), ready, which, ticks);
+           FDS, io_result(buf, sizeof buf, r, err), ready, which, ticks);
     consume_chosen();
 
     int ep = epoll_create1(0);
@@ -88,7 +88,7 @@ int main(void)
     coop_finish(&t);
     printf("epoll_wait on %d fds, one written: %s, first event for entry %u, ticks while it "
            "waited: %d\n",
-           FDS, result_name(buf, sizeof buf, r, err), r > 0 ? out[0].data.u32 : 0, ticks);
+           FDS, io_result(buf, sizeof buf, r, err), r > 0 ? out[0].data.u32 : 0, ticks);
     close(ep);
     for (int i = 0; i < FDS; i++)
         close(efd[i]);

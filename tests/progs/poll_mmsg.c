@@ -53,7 +53,8 @@ static void send_datagrams(void *arg)
     d->sent = sendmmsg(d->fd, msgs, d->count, 0);
 }
 
-static void receive(const char *what, unsigned vlen, int flags, unsigned sent, int timeout_ms)
+static void receive(const char *what, const char *where, unsigned vlen, int flags, unsigned sent,
+                    int timeout_ms)
 {
     int s[2];
     udp_pair(s);
@@ -68,7 +69,7 @@ static void receive(const char *what, unsigned vlen, int flags, unsigned sent, i
     struct timespec ts = ms_timespec(timeout_ms);
     struct datagrams d = {.fd = s[0], .count = sent};
     struct coop_ticker t;
-    coop_start(&t, what, send_datagrams, &d);
+    coop_start(&t, where, send_datagrams, &d);
     int r = recvmmsg(s[1], msgs, vlen, flags, timeout_ms < 0 ? NULL : &ts);
     int err = errno, ticks = coop_ticks(&t);
     coop_finish(&t);
@@ -77,7 +78,7 @@ static void receive(const char *what, unsigned vlen, int flags, unsigned sent, i
         snprintf(lens + strlen(lens), sizeof lens - strlen(lens), "%s%u", i ? " " : "",
                  msgs[i].msg_len);
     printf("%s: %s, lengths [%s], the ticker's sendmmsg: %d", what,
-           result_name(buf, sizeof buf, r, err), lens, d.sent);
+           io_result(buf, sizeof buf, r, err), lens, d.sent);
     if (timeout_ms == 0)
         printf(", timeout left: %ld.%09ld", (long)ts.tv_sec, ts.tv_nsec);
     else if (timeout_ms > 0)
@@ -93,7 +94,7 @@ static void send_big_messages(void)
     int s[2];
     small_tcp_pair(s);
     unsigned char *data = malloc(2 * BIG);
-    fill_pattern(data, 2 * BIG, 0);
+    io_fill_pattern(data, 2 * BIG, 0);
     struct iovec iov[2] = {{data, BIG}, {data + BIG, BIG}};
     struct mmsghdr msgs[2];
     memset(msgs, 0, sizeof msgs);
@@ -108,7 +109,7 @@ static void send_big_messages(void)
     char buf[64];
     printf("sendmmsg of 2 messages of %d bytes on a TCP socket: %s, lengths %u %u, the other end "
            "got %zu bytes, in order: %s, ticks while it waited: %d\n",
-           BIG, result_name(buf, sizeof buf, r, err), msgs[0].msg_len, msgs[1].msg_len, d.got,
+           BIG, io_result(buf, sizeof buf, r, err), msgs[0].msg_len, msgs[1].msg_len, d.got,
            yes_no(d.in_order), ticks);
     free(data);
     close(s[0]);
@@ -118,10 +119,11 @@ static void send_big_messages(void)
 int main(void)
 {
     safety_alarm();
-    receive("recvmmsg of 4, 4 sent", 4, 0, 4, -1);
-    receive("recvmmsg of 4 with MSG_WAITFORONE, 1 sent", 4, MSG_WAITFORONE, 1, -1);
-    receive("recvmmsg of 4 with a zero timeout, 2 sent", 4, 0, 2, 0);
-    receive("recvmmsg of 2 with a 5 s timeout, 2 sent", 2, 0, 2, 5000);
+    receive("recvmmsg of 4, 4 sent", "recvmmsg", 4, 0, 4, -1);
+    receive("recvmmsg of 4 with MSG_WAITFORONE, 1 sent", "recvmmsg-waitforone", 4, MSG_WAITFORONE,
+            1, -1);
+    receive("recvmmsg of 4 with a zero timeout, 2 sent", "recvmmsg-zero", 4, 0, 2, 0);
+    receive("recvmmsg of 2 with a 5 s timeout, 2 sent", "recvmmsg-timeout", 2, 0, 2, 5000);
     send_big_messages();
     printf("done\n");
     return 0;

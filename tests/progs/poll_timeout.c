@@ -20,7 +20,7 @@ static void timed_out(enum wait_call c, int timeout_ms)
     wait_readable(c, p[0], timeout_ms, NULL, &o);
     char buf[64];
     printf("%s, timeout %d ms, nothing comes: %s, %s\n", wait_call_names[c], timeout_ms,
-           result_name(buf, sizeof buf, o.r, o.err), o.detail);
+           io_result(buf, sizeof buf, o.r, o.err), o.detail);
     close_pipe(p);
 }
 
@@ -30,7 +30,7 @@ static void timed_out(enum wait_call c, int timeout_ms)
         long r_ = (call);                                                                     \
         int e_ = errno;                                                                       \
         char b_[64];                                                                          \
-        printf("%s: %s\n", (what), result_name(b_, sizeof b_, r_, e_));                       \
+        printf("%s: %s\n", (what), io_result(b_, sizeof b_, r_, e_));                       \
     } while (0)
 
 static void refused(void)

@@ -24,7 +24,7 @@ static int pattern_file(size_t len)
     must_succeed(fd < 0 ? errno : 0, "mkstemp");
     unlink(path);
     unsigned char *buf = malloc(len);
-    fill_pattern(buf, len, 0);
+    io_fill_pattern(buf, len, 0);
     must_succeed(write(fd, buf, len) == (ssize_t)len ? 0 : errno, "write file");
     free(buf);
     lseek(fd, 0, SEEK_SET);
@@ -39,7 +39,7 @@ static void report(const char *what, ssize_t r, int err, int ticks, const struct
     char buf[64];
     printf("%s: %s, the other end got %zu bytes, in order: %s, O_NONBLOCK left: %s, ticks "
            "while it waited: %d\n",
-           what, result_name(buf, sizeof buf, r, err), d->got, yes_no(d->in_order),
+           what, io_result(buf, sizeof buf, r, err), d->got, yes_no(d->in_order),
            yes_no(!flags_clean), ticks);
 }
 
@@ -70,7 +70,7 @@ static void sendfile_to_full_pipe(void)
     unsigned char chunk[4096];
     size_t full = 0;
     for (ssize_t n = 1; n > 0; full += n > 0 ? (size_t)n : 0) {
-        fill_pattern(chunk, sizeof chunk, full);
+        io_fill_pattern(chunk, sizeof chunk, full);
         n = write(p[1], chunk, sizeof chunk);
     }
     fcntl(p[1], F_SETFL, 0);
@@ -86,7 +86,7 @@ static void sendfile_to_full_pipe(void)
     printf("sendfile of 1 MiB into a full pipe, the ticker empties it: %s, no more than the "
            "pipe holds: %s, the reader got them in order: %s, file offset moved as much: %s, "
            "O_NONBLOCK left: %s, ticks while it waited: %d\n",
-           r > 0 ? "sent some" : result_name(buf, sizeof buf, r, err), yes_no((size_t)r <= full),
+           r > 0 ? "sent some" : io_result(buf, sizeof buf, r, err), yes_no((size_t)r <= full),
            yes_no(d.got == (size_t)r && d.in_order),
            yes_no(lseek(file, 0, SEEK_CUR) == (off_t)r), yes_no(nonblocking(p[1])), ticks);
     close(file);
@@ -99,7 +99,7 @@ static void splice_pipe_to_socket(void)
     make_pipe(p);
     small_tcp_pair(s);
     unsigned char *buf = malloc(SPLICED);
-    fill_pattern(buf, SPLICED, 0);
+    io_fill_pattern(buf, SPLICED, 0);
     must_succeed(write(p[1], buf, SPLICED) == SPLICED ? 0 : errno, "fill the pipe");
     free(buf);
     struct drain d = {.fd = s[1], .want = SPLICED};
@@ -125,19 +125,20 @@ static void feed(void *arg)
 {
     struct feed *f = arg;
     unsigned char buf[128];
-    fill_pattern(buf, f->n, 0);
+    io_fill_pattern(buf, f->n, 0);
     must_succeed(write(f->fd, buf, f->n) == (ssize_t)f->n ? 0 : errno, "feed");
 }
 
 /* splice (or tee, when tee_it) from `in` into the pipe p, which the ticker feeds through
  * feed_fd. */
-static void move_from(const char *what, int in, int feed_fd, size_t n, bool tee_it)
+static void move_from(const char *what, const char *where, int in, int feed_fd, size_t n,
+                      bool tee_it)
 {
     int p[2];
     make_pipe(p);
     struct feed f = {.fd = feed_fd, .n = n};
     struct coop_ticker t;
-    coop_start(&t, what, feed, &f);
+    coop_start(&t, where, feed, &f);
     ssize_t r = tee_it ? tee(in, p[1], 4096, 0) : splice(in, NULL, p[1], NULL, 4096, 0);
     int err = errno, ticks = coop_ticks(&t);
     coop_finish(&t);
@@ -160,12 +161,14 @@ int main(void)
     splice_pipe_to_socket();
     int s[2], p[2];
     small_tcp_pair(s);
-    move_from("splice from a TCP socket into a pipe, 100 bytes come", s[1], s[0], 100, false);
+    move_from("splice from a TCP socket into a pipe, 100 bytes come", "splice-from-socket", s[1],
+              s[0], 100, false);
     close(s[0]);
     close(s[1]);
     make_pipe(p);
-    move_from("splice from a pipe into a pipe, 10 bytes come", p[0], p[1], 10, false);
-    move_from("tee from a pipe into a pipe, 10 bytes come", p[0], p[1], 10, true);
+    move_from("splice from a pipe into a pipe, 10 bytes come", "splice-pipes", p[0], p[1], 10,
+              false);
+    move_from("tee from a pipe into a pipe, 10 bytes come", "tee", p[0], p[1], 10, true);
     close_pipe(p);
     printf("done\n");
     return 0;

@@ -5,6 +5,7 @@
 #define POLL_UTIL_H
 
 #include "coop.h"
+#include "io_util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -39,16 +40,6 @@ static inline const char *revents_name(char *buf, size_t size, int revents)
     }
     if (!buf[0])
         snprintf(buf, size, "0");
-    return buf;
-}
-
-/* "3" or "-1 EINTR": a call's return value and, on failure, its errno. */
-static inline const char *result_name(char *buf, size_t size, long r, int err)
-{
-    if (r < 0)
-        snprintf(buf, size, "%ld %s", r, error_name(err));
-    else
-        snprintf(buf, size, "%ld", r);
     return buf;
 }
 
@@ -119,9 +110,6 @@ static inline void small_tcp_pair(int fds[2])
     close(lfd);
 }
 
-/* Byte i of a test stream. */
-static inline unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / 251); }
-
 /* A reader that takes exactly `want` bytes from fd and checks them against the pattern. */
 struct drain {
     int fd;
@@ -140,16 +128,60 @@ static inline void drain_all(void *arg)
         ssize_t n = read(d->fd, buf, room);
         if (n <= 0)
             break;
-        for (ssize_t i = 0; i < n; i++)
-            d->in_order &= buf[i] == pattern(d->got + (size_t)i);
+        d->in_order &= io_check_pattern(buf, (size_t)n, d->got);
         d->got += (size_t)n;
     }
 }
 
-static inline void fill_pattern(unsigned char *buf, size_t len, size_t offset)
+/* What a call made while the ticker ran returned, and how many ticks it had counted. */
+struct coop_call {
+    long r;
+    int err;
+    int ticks;
+};
+
+/* Makes `call` while a ticker named where (coop.h) ticks and then runs wake(arg); stores
+ * its result, errno and the ticks counted by the time it returned in *res. */
+#define COOP_CALL(res, where, wake, arg, call)                                               \
+    do {                                                                                      \
+        struct coop_ticker t_;                                                                \
+        coop_start(&t_, (where), (wake), (arg));                                              \
+        errno = 0;                                                                            \
+        (res)->r = (long)(call);                                                              \
+        (res)->err = errno;                                                                   \
+        (res)->ticks = coop_ticks(&t_);                                                       \
+        coop_finish(&t_);                                                                     \
+    } while (0)
+
+/* "3" or "-1 EINTR": what a coop_call returned. The buffer is the caller's. */
+static inline const char *call_result(char *buf, size_t size, const struct coop_call *c)
 {
-    for (size_t i = 0; i < len; i++)
-        buf[i] = pattern(offset + i);
+    return io_result(buf, size, c->r, c->err);
+}
+
+/* SIGUSR1 for the main thread, from the ticker, counted by its handler. */
+static volatile sig_atomic_t usr1_handled;
+static pthread_t usr1_target;
+
+static void count_usr1(int sig)
+{
+    (void)sig;
+    usr1_handled++;
+}
+
+static inline void send_usr1(void *arg)
+{
+    (void)arg;
+    must_succeed(pthread_kill(usr1_target, SIGUSR1), "pthread_kill");
+}
+
+/* The calling thread takes SIGUSR1; flags: SA_RESTART or 0. */
+static inline void catch_usr1(int flags)
+{
+    usr1_target = pthread_self();
+    struct sigaction sa = {.sa_handler = count_usr1, .sa_flags = flags};
+    sigemptyset(&sa.sa_mask);
+    must_succeed(sigaction(SIGUSR1, &sa, NULL) ? errno : 0, "sigaction");
 }
 
 /* The calls that wait for an fd to become readable, all driven the same way. */
