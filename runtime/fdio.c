@@ -200,6 +200,25 @@ ssize_t gp__fdio_tee(int in, int out, size_t len, unsigned flags)
     return transfer(&t, len);
 }
 
+ssize_t gp__fdio_vmsplice(int fd, const struct iovec *iov, size_t count, unsigned flags)
+{
+    /* Into a pipe's write end a blocking vmsplice waits for room and fills what there is;
+     * from its read end it waits for data and takes what there is: one pass either way. */
+    int status = fcntl(fd, F_GETFL);
+    if ((flags & SPLICE_F_NONBLOCK) || status < 0 || (status & O_NONBLOCK))
+        return neg_errno(gp__real.vmsplice(fd, iov, count, flags));
+    struct gp_io_wait w = {
+        .fd = fd, .events = (status & O_ACCMODE) == O_RDONLY ? GP_HUB_READ : GP_HUB_WRITE};
+    for (;;) {
+        ssize_t r = neg_errno(gp__real.vmsplice(fd, iov, count, flags | SPLICE_F_NONBLOCK));
+        if (r != -EAGAIN)
+            return r;
+        int next = gp__io_wait(&w);
+        if (next != 0)
+            return next == 1 ? r : next;
+    }
+}
+
 /* ---- sendmmsg, recvmmsg ---- */
 
 /* Linux takes at most UIO_MAXIOV messages in one call. */

@@ -74,6 +74,7 @@
     X(ssize_t, sendfile, (int, int, off_t *, size_t))                                         \
     X(ssize_t, splice, (int, off_t *, int, off_t *, size_t, unsigned))                        \
     X(ssize_t, tee, (int, int, size_t, unsigned))                                             \
+    X(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned))                       \
     X(int, sendmmsg, (int, struct mmsghdr *, unsigned, int))                                  \
     X(int, recvmmsg, (int, struct mmsghdr *, unsigned, int, struct timespec *))               \
     X(int, eventfd_read, (int, uint64_t *))                                                   \

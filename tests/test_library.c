@@ -99,6 +99,7 @@ static const char *const expected_exports[] = {
     "sysv_signal@GLIBC_2.2.5",
     "tee@GLIBC_2.5",
     "usleep@GLIBC_2.2.5",
+    "vmsplice@GLIBC_2.5",
     "write@GLIBC_2.2.5",
     "writev@GLIBC_2.2.5",
 };

@@ -240,7 +240,7 @@ Test(poll, a_single_threaded_event_loop_makes_exactly_the_native_system_calls, .
     cr_expect_eq(native[4], 100, "poll natively: %d calls", native[4]);
 }
 
-/* ---- 6. sendfile, splice, tee ---- */
+/* ---- 6. sendfile, splice, tee, vmsplice ---- */
 
 static const char poll_transfer_out[] =
     "sendfile of 4 MiB into a TCP socket: 4194304, the other end got 4194304 bytes, in order: yes, "
@@ -258,13 +258,16 @@ static const char poll_transfer_out[] =
     "tee from a pipe into a pipe, 10 bytes come: 10, the other end got 10 bytes, in order: yes, "
     "O_NONBLOCK left: no, ticks while it waited: 3\n"
     "tee left the bytes in the first pipe: yes\n"
+    "vmsplice of 4096 bytes into a full pipe, the ticker empties it: 4096, the reader got them in "
+    "order: yes, ticks while it waited: 3\n"
+    "vmsplice from an empty pipe, 10 bytes come: 10, in order: yes, ticks while it waited: 3\n"
     "done\n";
 
-Test(poll, sendfile_splice_and_tee_wait_for_room_or_data_while_others_run, .timeout = 40)
+Test(poll, sendfile_splice_tee_and_vmsplice_wait_for_room_or_data_while_others_run, .timeout = 40)
 {
     expect_prog("poll_transfer", poll_transfer_out,
                 WHERE("sendfile-socket", "sendfile-pipe", "splice-to-socket",
-                      "splice-from-socket", "splice-pipes", "tee"),
+                      "splice-from-socket", "splice-pipes", "tee", "vmsplice-in", "vmsplice-out"),
                 2);
 }
 

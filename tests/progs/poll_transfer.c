@@ -8,7 +8,9 @@
  *    until the pipe is empty;
  *  - splice from a socket into a pipe, and from a pipe into a pipe, with nothing there
  *    yet: the ticker sends 100 bytes, writes 10;
- *  - tee from an empty pipe: the ticker writes 10 bytes; they are still in the first pipe.
+ *  - tee from an empty pipe: the ticker writes 10 bytes; they are still in the first pipe;
+ *  - vmsplice into a full pipe, which the ticker empties, and from an empty pipe, into
+ *    which the ticker writes 10 bytes.
  * Afterwards no fd shows O_NONBLOCK. */
 #include "poll_util.h"
 
@@ -153,6 +155,41 @@ static void move_from(const char *what, const char *where, int in, int feed_fd, 
     close_pipe(p);
 }
 
+static void vmsplice_waits(void)
+{
+    int p[2];
+    make_pipe(p);
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    unsigned char chunk[4096];
+    size_t full = 0;
+    for (ssize_t n = 1; n > 0; full += n > 0 ? (size_t)n : 0) {
+        io_fill_pattern(chunk, sizeof chunk, full);
+        n = write(p[1], chunk, sizeof chunk);
+    }
+    fcntl(p[1], F_SETFL, 0);
+    struct drain prefill = {.fd = p[0], .want = full};
+    static unsigned char page[4096];
+    io_fill_pattern(page, sizeof page, 0);
+    struct iovec iov = {page, sizeof page};
+    struct coop_call c;
+    COOP_CALL(&c, "vmsplice-in", drain_all, &prefill, vmsplice(p[1], &iov, 1, 0));
+    struct drain d = {.fd = p[0], .want = c.r > 0 ? (size_t)c.r : 0};
+    drain_all(&d);
+    char buf[64];
+    printf("vmsplice of 4096 bytes into a full pipe, the ticker empties it: %s, the reader got "
+           "them in order: %s, ticks while it waited: %d\n",
+           call_result(buf, sizeof buf, &c), yes_no(d.got == (size_t)c.r && d.in_order), c.ticks);
+
+    unsigned char got[64] = {0};
+    struct iovec out = {got, sizeof got};
+    struct feed f = {.fd = p[1], .n = 10};
+    COOP_CALL(&c, "vmsplice-out", feed, &f, vmsplice(p[0], &out, 1, 0));
+    printf("vmsplice from an empty pipe, 10 bytes come: %s, in order: %s, ticks while it waited: "
+           "%d\n",
+           call_result(buf, sizeof buf, &c), yes_no(io_check_pattern(got, 10, 0)), c.ticks);
+    close_pipe(p);
+}
+
 int main(void)
 {
     safety_alarm();
@@ -170,6 +207,7 @@ int main(void)
               false);
     move_from("tee from a pipe into a pipe, 10 bytes come", "tee", p[0], p[1], 10, true);
     close_pipe(p);
+    vmsplice_waits();
     printf("done\n");
     return 0;
 }
