@@ -40,12 +40,8 @@ static void poll_for_room(void)
 {
     int p[2];
     make_pipe(p);
-    /* Full: the read end is non-blocking for the filling and the draining only. */
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
-    char chunk[4096] = {0};
-    while (write(p[1], chunk, sizeof chunk) > 0)
-        ;
-    fcntl(p[1], F_SETFL, 0);
+    fill_until_full(p[1]);
+    /* The ticker drains it without blocking. */
     fcntl(p[0], F_SETFL, O_NONBLOCK);
     struct coop_ticker t;
     struct pollfd fd = {.fd = p[1], .events = POLLOUT};

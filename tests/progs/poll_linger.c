@@ -6,21 +6,6 @@
  *  - shutdown(SHUT_WR) with SO_LINGER and unsent data does not wait on Linux. */
 #include "poll_util.h"
 
-/* Fills the client's send path (its buffer and the peer's) without blocking; returns how
- * many bytes went in. */
-static size_t fill(int fd)
-{
-    unsigned char chunk[4096];
-    size_t total = 0;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    for (ssize_t n = 1; n > 0; total += n > 0 ? (size_t)n : 0) {
-        io_fill_pattern(chunk, sizeof chunk, total);
-        n = write(fd, chunk, sizeof chunk);
-    }
-    fcntl(fd, F_SETFL, 0);
-    return total;
-}
-
 static void set_linger(int fd, int seconds)
 {
     struct linger l = {.l_onoff = 1, .l_linger = seconds};
@@ -32,7 +17,7 @@ int main(void)
     safety_alarm();
     int s[2];
     small_tcp_pair(s);
-    size_t sent = fill(s[0]);
+    size_t sent = fill_until_full(s[0]);
     set_linger(s[0], 5);
     struct drain d = {.fd = s[1], .want = sent};
     struct coop_ticker t;
@@ -46,7 +31,7 @@ int main(void)
     close(s[1]);
 
     small_tcp_pair(s);
-    fill(s[0]);
+    fill_until_full(s[0]);
     set_linger(s[0], 1);
     coop_start(&t, "linger-timeout", NULL, NULL);
     r = close(s[0]);
@@ -57,7 +42,7 @@ int main(void)
     close(s[1]);
 
     small_tcp_pair(s);
-    fill(s[0]);
+    fill_until_full(s[0]);
     set_linger(s[0], 5);
     coop_start(&t, "shutdown", NULL, NULL);
     r = shutdown(s[0], SHUT_WR);

@@ -68,14 +68,7 @@ static void sendfile_to_full_pipe(void)
 {
     int file = pattern_file(PIPE_SEND), p[2];
     make_pipe(p);
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
-    unsigned char chunk[4096];
-    size_t full = 0;
-    for (ssize_t n = 1; n > 0; full += n > 0 ? (size_t)n : 0) {
-        io_fill_pattern(chunk, sizeof chunk, full);
-        n = write(p[1], chunk, sizeof chunk);
-    }
-    fcntl(p[1], F_SETFL, 0);
+    size_t full = fill_until_full(p[1]);
     struct drain prefill = {.fd = p[0], .want = full};
     struct coop_ticker t;
     coop_start(&t, "sendfile-pipe", drain_all, &prefill);
@@ -159,14 +152,7 @@ static void vmsplice_waits(void)
 {
     int p[2];
     make_pipe(p);
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
-    unsigned char chunk[4096];
-    size_t full = 0;
-    for (ssize_t n = 1; n > 0; full += n > 0 ? (size_t)n : 0) {
-        io_fill_pattern(chunk, sizeof chunk, full);
-        n = write(p[1], chunk, sizeof chunk);
-    }
-    fcntl(p[1], F_SETFL, 0);
+    size_t full = fill_until_full(p[1]);
     struct drain prefill = {.fd = p[0], .want = full};
     static unsigned char page[4096];
     io_fill_pattern(page, sizeof page, 0);

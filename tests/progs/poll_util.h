@@ -133,6 +133,21 @@ static inline void drain_all(void *arg)
     }
 }
 
+/* Writes pattern bytes into fd until it takes no more (with O_NONBLOCK for the filling
+ * only); returns how many went in. */
+static inline size_t fill_until_full(int fd)
+{
+    unsigned char chunk[4096];
+    size_t total = 0;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    for (ssize_t n = 1; n > 0; total += n > 0 ? (size_t)n : 0) {
+        io_fill_pattern(chunk, sizeof chunk, total);
+        n = write(fd, chunk, sizeof chunk);
+    }
+    fcntl(fd, F_SETFL, 0);
+    return total;
+}
+
 /* What a call made while the ticker ran returned, and how many ticks it had counted. */
 struct coop_call {
     long r;
