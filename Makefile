@@ -41,6 +41,8 @@ PROG_LDLIBS_api_offload   := $(PROG_LDLIBS_api_user)
 CFLAGS_api_offload        := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
+# A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
+CFLAGS_poll_fortified     := -D_FORTIFY_SOURCE=2
 
 .PHONY: all test asan demo clean setup progs examples tests coverage
 .DEFAULT_GOAL := all

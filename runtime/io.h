@@ -12,9 +12,31 @@
 #define GP_IO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+/* What a blocking call is waiting for, across its attempts. */
+struct gp_io_wait {
+    int fd;
+    int events;       /* GP_HUB_READ or GP_HUB_WRITE */
+    int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
+    bool checked;     /* the fd's flags and timeout have been read */
+    int64_t deadline; /* from the socket timeout, for the whole call */
+    int idle_wakes;   /* readiness reports after which the attempt still would block */
+    bool woke_ready;  /* the last wait ended with the fd reported ready */
+};
+
+/* For blocking calls built outside this file (runtime/fdio.c), after an attempt on w->fd
+ * would have blocked: waits as the blocking call would have, until the fd is ready.
+ * Returns 0 (try again), 1 when the program made the fd non-blocking itself (its plain
+ * call is the answer), or the error that ends the call: EAGAIN when the socket's timeout
+ * passed, EINTR, EBADF when another green thread closed the fd. */
+int gp__io_wait(struct gp_io_wait *w);
+/* A socket error or hang-up that the next attempt would consume: after some bytes have
+ * moved, a blocking call ends with its count and leaves the error to the next call. */
+bool gp__io_error_pending(int fd, bool writes);
 
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt);

@@ -5,11 +5,15 @@
 #define GP_REAL_H
 
 #include <aio.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -88,7 +92,20 @@
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
     X(int, close, (int))                                                                      \
     X(int, vdprintf, (int, const char *, va_list))                                            \
-    X(int, __vdprintf_chk, (int, int, const char *, va_list))
+    X(int, __vdprintf_chk, (int, int, const char *, va_list))                                 \
+    X(int, open, (const char *, int, ...))                                                    \
+    X(int, openat, (int, const char *, int, ...))                                             \
+    X(int, creat, (const char *, mode_t))                                                     \
+    X(int, __open_2, (const char *, int))                                                     \
+    X(int, __openat_2, (int, const char *, int))                                              \
+    X(ssize_t, sendfile, (int, int, off_t *, size_t))                                         \
+    X(ssize_t, splice, (int, off_t *, int, off_t *, size_t, unsigned))                        \
+    X(ssize_t, tee, (int, int, size_t, unsigned))                                             \
+    X(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned))                       \
+    X(int, sendmmsg, (int, struct mmsghdr *, unsigned, int))                                  \
+    X(int, recvmmsg, (int, struct mmsghdr *, unsigned, int, struct timespec *))               \
+    X(int, eventfd_read, (int, uint64_t *))                                                   \
+    X(int, eventfd_write, (int, uint64_t))
 
 /* signal dispositions, masks and waits */
 #define GP_REAL_SIGNALS(X)                                                                    \
@@ -99,7 +116,19 @@
     X(__sighandler_t, sysv_signal, (int, __sighandler_t))
 
 /* poll, select, epoll */
-#define GP_REAL_POLL(X)
+#define GP_REAL_POLL(X)                                                                       \
+    X(int, poll, (struct pollfd *, nfds_t, int))                                              \
+    X(int, __poll_chk, (struct pollfd *, nfds_t, int, size_t))                                \
+    X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))       \
+    X(int, __ppoll_chk,                                                                       \
+      (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t))           \
+    X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))                     \
+    X(int, pselect,                                                                           \
+      (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *))         \
+    X(int, epoll_wait, (int, struct epoll_event *, int, int))                                 \
+    X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))              \
+    X(int, epoll_pwait2,                                                                      \
+      (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))
 
 /* waiting for and starting processes */
 #define GP_REAL_PROCESS(X)
