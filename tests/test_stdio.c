@@ -57,3 +57,41 @@ Test(stdio, readers_wait_for_data_from_other_threads, .timeout = 60)
                       "done\n",
                       where);
 }
+
+Test(stdio, writers_wait_for_room_made_by_other_threads, .timeout = 60)
+{
+    static const char *const where[] = {"slow-reader", "fflush", NULL};
+    expect_stdio_prog("stdio_write",
+                      "slow reader: 2000 of 2000 lines in order, 41600 of 41600 bytes, failed calls 0, ferror 0, fclose 0\n"
+                      "fflush of 200000 buffered bytes into a pipe drained later: 0 after 3 ticks, reader got 200000 bytes, pattern yes, ferror 0 feof 0\n"
+                      "line-buffered, no newline yet: \"\"\n"
+                      "line-buffered, after a newline: \"abcdef\\n\"\n"
+                      "line-buffered, two more lines: \"ghijkl\\nmno\\n\"\n"
+                      "line-buffered, putc of a newline: \"pq\\n\"\n"
+                      "unbuffered, fputs: \"one\"\n"
+                      "unbuffered, fprintf: \"2-two\"\n"
+                      "unbuffered, putc: \"3\"\n"
+                      "dprintf of 100000 bytes to a slow reader: 100000, then fclose with output pending: 0, reader got 100017 bytes, pattern yes, tail \"pending at fclose\"\n"
+                      "EPIPE: fputs 1, fflush -1 EPIPE, SIGPIPE handled 1, ferror 1 feof 0\n"
+                      "after clearerr, fflush again: 0 (the buffer was dropped), ferror 0 feof 0\n"
+                      "fprintf 5, fflush -1 EPIPE, SIGPIPE handled 2\n"
+                      "fwrite of 1 MiB with SO_SNDTIMEO and nobody reading: short yes, EAGAIN, ferror 1 feof 0\n"
+                      "putw/getw on a pipe: 0, 0x12345678 -2 -1, ferror 0 feof 1\n"
+                      "regular file w+: ftell 36000, read back \"record 0100\\n\", ftell after overwrite 1224, 3000 lines, 1 overwritten, ferror 0 feof 1\n"
+                      "append: ftell 36009; r+: read \"record \", tail \"appended\\n\", ftell 36009, second record \"record 0002\\n\", 16 bytes read, ferror 0 feof 0\n"
+                      "done\n",
+                      where);
+}
+
+Test(stdio, scanf_waits_where_glibc_would_and_leaves_the_rest, .timeout = 60)
+{
+    static const char *const where[] = {"fscanf", "number", "mismatch", "scanf", NULL};
+    expect_stdio_prog("stdio_scanf",
+                      "fscanf %d %d over two lines: 2 (12, 34) after 3 ticks, then fgets \" rest\\n\", ferror 0 feof 0\n"
+                      "fscanf of a number cut by a pause: 1, 1234, %n 4; at EOF: -1, ferror 0 feof 1\n"
+                      "fscanf of 1000 numbers in pieces: 1000 read, sum 998500, last result -1, ferror 0 feof 1\n"
+                      "fscanf %d on letters: 0, value -1, then fgets \"abc 7\\n\", ferror 0 feof 0\n"
+                      "scanf %ms %d: 2 \"word\" 5; vscanf: 1 6; scanf (GNU): 2 7 \"xyz\"; fscanf (GNU): 1 8; vfscanf (GNU): 1 9; at EOF: -1, ferror 0 feof 1\n"
+                      "done\n",
+                      where);
+}

@@ -168,6 +168,34 @@ static inline void *drain_thread(void *arg)
     return NULL;
 }
 
+/* A thread that only waits (in read() on a pipe) until companion_stop: while it lives, the
+ * program has other threads, so stdio calls under the shim take their cooperative path
+ * even where nothing makes them wait. */
+struct companion {
+    int fds[2];
+    pthread_t thread;
+};
+
+static inline void *companion_main(void *arg)
+{
+    char c;
+    MUST(read(*(int *)arg, &c, 1) == 0, "companion read");
+    return NULL;
+}
+
+static inline void companion_start(struct companion *c)
+{
+    MUST(pipe(c->fds) == 0, "pipe");
+    c->thread = start_thread(NULL, companion_main, &c->fds[0]);
+}
+
+static inline void companion_stop(struct companion *c)
+{
+    close(c->fds[1]);
+    join_or_die(c->thread);
+    close(c->fds[0]);
+}
+
 /* A C string literal the way the programs print received text: newlines as \n. */
 static inline const char *shown(const char *s)
 {
