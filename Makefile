@@ -35,6 +35,10 @@ PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUIL
 CFLAGS_api_user           := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
+# The unlocked stdio calls as real calls, not <bits/stdio.h>'s inlines.
+CFLAGS_stdio_unlocked_calls := -O0
+# The names a fortified build binds to: __printf_chk, __fgets_chk, __fread_chk, ...
+CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 
 .PHONY: all test asan demo clean setup progs examples tests
 .DEFAULT_GOAL := all

@@ -95,3 +95,99 @@ Test(stdio, scanf_waits_where_glibc_would_and_leaves_the_rest, .timeout = 60)
                       "done\n",
                       where);
 }
+
+/* The helper really binds to the names the test is about (the compiler picks them). */
+static void expect_imports(const char *prog, const char *const *names)
+{
+    struct run_opts opts = {.mode = RUN_NATIVE, .timeout_s = 30};
+    const char *args[] = {"-T", prog_path(prog), NULL};
+    struct run_result r;
+    run_program(&r, &opts, "/usr/bin/objdump", args);
+    cr_assert_eq(r.exit_code, 0, "objdump -T %s failed: %s", prog, r.err);
+    for (; *names; names++) {
+        char want[128];
+        snprintf(want, sizeof want, " %s\n", *names);
+        cr_expect(strstr(r.out, want), "%s does not import %s", prog, *names);
+    }
+    run_result_free(&r);
+}
+
+static const char stdio_unlocked_out[] =
+    "fgets_unlocked of a line in pieces: \"unlocked line\\n\" after 3 ticks, ferror 0 feof 0\n"
+    "fgetc_unlocked after 3 ticks: x, getc_unlocked: y, getchar_unlocked: z, fread_unlocked of 8: 8 \"12345678\", then -1, ferror 0 feof 1\n"
+    "fread_unlocked of 50000 bytes in chunks: 50000, pattern yes, ferror 0 feof 1\n"
+    "unlocked writes to a slow reader: 3000 of 3000 records, block pattern yes, 62000 bytes, failed calls 0, fflush_unlocked 0\n"
+    "putchar_unlocked to stdout\n"
+    "done\n";
+static const char *const stdio_unlocked_where[] = {"fgets_unlocked", "getc_unlocked",
+                                                   "writes_unlocked", NULL};
+
+Test(stdio, unlocked_calls_inlined_to_uflow_and_overflow, .timeout = 60)
+{
+    static const char *const names[] = {"__uflow", "__overflow", "fgets_unlocked",
+                                        "fread_unlocked", "fputs_unlocked", "fwrite_unlocked",
+                                        "fflush_unlocked", NULL};
+    expect_imports("stdio_unlocked", names);
+    expect_stdio_prog("stdio_unlocked", stdio_unlocked_out, stdio_unlocked_where);
+}
+
+Test(stdio, unlocked_calls_as_functions, .timeout = 60)
+{
+    static const char *const names[] = {"fgetc_unlocked", "getc_unlocked", "getchar_unlocked",
+                                        "fgets_unlocked", "fread_unlocked", "fputc_unlocked",
+                                        "putc_unlocked", "putchar_unlocked", "fputs_unlocked",
+                                        "fwrite_unlocked", "fflush_unlocked", NULL};
+    expect_imports("stdio_unlocked_calls", names);
+    expect_stdio_prog("stdio_unlocked_calls", stdio_unlocked_out, stdio_unlocked_where);
+}
+
+Test(stdio, fortified_names, .timeout = 60)
+{
+    static const char *const names[] = {"__fgets_chk", "__fgets_unlocked_chk", "__fread_chk",
+                                        "__fread_unlocked_chk", "__printf_chk", "__fprintf_chk",
+                                        "__vfprintf_chk", "__vprintf_chk", "__dprintf_chk",
+                                        "__vdprintf_chk", NULL};
+    static const char *const where[] = {"fgets_chk", "printf_chk", NULL};
+    expect_imports("stdio_fortify", names);
+    expect_stdio_prog("stdio_fortify",
+                      "__fgets_chk after 3 ticks: \"fortified\\n\", __fgets_unlocked_chk: \"unlocked\\n\", ferror 0 feof 0\n"
+                      "__fread_chk: 40000, pattern yes; __fread_unlocked_chk: 40000, pattern yes; ferror 0 feof 0\n"
+                      "__fprintf_chk and __vfprintf_chk to a slow reader: 1000 of 1000 pairs, returned 27021, tail \"dprintf 1|vdprintf 2|\"\n"
+                      "__printf_chk: 42\n"
+                      "__vprintf_chk: yes\n"
+                      "done\n",
+                      where);
+}
+
+Test(stdio, threads_sharing_a_file_take_turns, .timeout = 60)
+{
+    static const char *const where[] = {"fprintf", "flockfile", "ftrylockfile", NULL};
+    expect_stdio_prog("stdio_locking",
+                      "fprintf and fprintf from two threads: 300 and 300 of 300 records whole, 364200 bytes\n"
+                      "putc_unlocked under flockfile and fprintf from two threads: 300 and 300 of 300 records whole, 364200 bytes\n"
+                      "ftrylockfile while another thread waits in fwrite under flockfile: busy; after it finished: 0; reader got 300000 bytes\n"
+                      "done\n",
+                      where);
+}
+
+Test(stdio, stdout_pipe_read_by_the_harness, .timeout = 60)
+{
+    size_t cap = 80000, len = 0;
+    char *expected = malloc(cap);
+    cr_assert(expected);
+    for (int i = 0; i < 3000; i++) {
+        const char *fixed[] = {NULL, "a line from puts\n", "a line from fputs\n",
+                               "a line from putchar\n", "a line from fwrite\n", NULL};
+        if (fixed[i % 6])
+            len += (size_t)snprintf(expected + len, cap - len, "%s", fixed[i % 6]);
+        else if (i % 6 == 0)
+            len += (size_t)snprintf(expected + len, cap - len,
+                                    "line %04d from printf, with an argument\n", i);
+        else
+            len += (size_t)snprintf(expected + len, cap - len, "line %04d from fprintf\n", i);
+    }
+    snprintf(expected + len, cap - len, "done\n");
+    static const char *const where[] = {"stdout", NULL};
+    expect_stdio_prog("stdio_stdout", expected, where);
+    free(expected);
+}
