@@ -427,7 +427,7 @@ bool gp__stream_plain_get(FILE *fp, bool locked, size_t want, int delim)
     if (others_hold(fp, locked))
         return false;
     size_t have = avail(fp);
-    return have >= want || (delim >= 0 && memchr(fp->_IO_read_ptr, delim, have));
+    return have >= want || (delim >= 0 && have > 0 && memchr(fp->_IO_read_ptr, delim, have));
 }
 
 /* A stream in writing mode with a buffer: the state in which xsputn's first step decides. */
