@@ -174,6 +174,15 @@ static int put_byte(FILE *fp, int c)
     return overflow(fp, (unsigned char)c);
 }
 
+/* Copies as many of the n bytes at s as room allows into the buffer; returns how many. */
+static size_t buffer_put(FILE *fp, const char *s, size_t room, size_t n)
+{
+    size_t count = room < n ? room : n;
+    memcpy(fp->_IO_write_ptr, s, count);
+    fp->_IO_write_ptr += count;
+    return count;
+}
+
 /* _IO_default_xsputn: the rest after the direct write, byte by byte through overflow when
  * the buffer is full (line-buffered streams always are). */
 static size_t default_xsputn(FILE *fp, const char *s, size_t n)
@@ -181,11 +190,7 @@ static size_t default_xsputn(FILE *fp, const char *s, size_t n)
     size_t more = n;
     for (;;) {
         if (fp->_IO_write_ptr < fp->_IO_write_end) {
-            size_t count = (size_t)(fp->_IO_write_end - fp->_IO_write_ptr);
-            if (count > more)
-                count = more;
-            memcpy(fp->_IO_write_ptr, s, count);
-            fp->_IO_write_ptr += count;
+            size_t count = buffer_put(fp, s, (size_t)(fp->_IO_write_end - fp->_IO_write_ptr), more);
             s += count;
             more -= count;
         }
@@ -216,10 +221,7 @@ static size_t xsputn(FILE *fp, const char *s, size_t n)
         count = (size_t)(fp->_IO_write_end - fp->_IO_write_ptr);
     }
     if (count > 0) {
-        if (count > to_do)
-            count = to_do;
-        memcpy(fp->_IO_write_ptr, s, count);
-        fp->_IO_write_ptr += count;
+        count = buffer_put(fp, s, count, to_do);
         s += count;
         to_do -= count;
     }

@@ -119,16 +119,21 @@ static const char stdio_unlocked_out[] =
     "unlocked writes to a slow reader: 3000 of 3000 records, block pattern yes, 62000 bytes, failed calls 0, fflush_unlocked 0\n"
     "putchar_unlocked to stdout\n"
     "done\n";
-static const char *const stdio_unlocked_where[] = {"fgets_unlocked", "getc_unlocked",
-                                                   "writes_unlocked", NULL};
+
+static void expect_unlocked_prog(const char *prog, const char *const *names)
+{
+    static const char *const where[] = {"fgets_unlocked", "getc_unlocked", "writes_unlocked",
+                                        NULL};
+    expect_imports(prog, names);
+    expect_stdio_prog(prog, stdio_unlocked_out, where);
+}
 
 Test(stdio, unlocked_calls_inlined_to_uflow_and_overflow, .timeout = 60)
 {
     static const char *const names[] = {"__uflow", "__overflow", "fgets_unlocked",
                                         "fread_unlocked", "fputs_unlocked", "fwrite_unlocked",
                                         "fflush_unlocked", NULL};
-    expect_imports("stdio_unlocked", names);
-    expect_stdio_prog("stdio_unlocked", stdio_unlocked_out, stdio_unlocked_where);
+    expect_unlocked_prog("stdio_unlocked", names);
 }
 
 Test(stdio, unlocked_calls_as_functions, .timeout = 60)
@@ -137,8 +142,7 @@ Test(stdio, unlocked_calls_as_functions, .timeout = 60)
                                         "fgets_unlocked", "fread_unlocked", "fputc_unlocked",
                                         "putc_unlocked", "putchar_unlocked", "fputs_unlocked",
                                         "fwrite_unlocked", "fflush_unlocked", NULL};
-    expect_imports("stdio_unlocked_calls", names);
-    expect_stdio_prog("stdio_unlocked_calls", stdio_unlocked_out, stdio_unlocked_where);
+    expect_unlocked_prog("stdio_unlocked_calls", names);
 }
 
 Test(stdio, fortified_names, .timeout = 60)

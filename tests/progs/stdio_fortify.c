@@ -83,11 +83,7 @@ static int call_vprintf(const char *fmt, ...)
 static void formatted(void)
 {
     int fds[2];
-    socket_pair(fds);
-    int size = 4096;
-    MUST(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0 &&
-             setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == 0,
-         "small buffers");
+    small_socket_pair(fds);
     FILE *out = open_stream(fds[0], "w");
     struct drain d = {.fd = fds[1], .pause_every = 2};
     pthread_t r = start_thread(NULL, drain_thread, &d);

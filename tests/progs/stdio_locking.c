@@ -69,9 +69,7 @@ static void check_records(const struct drain *d, int good[2])
 static void two_writers(bool bytewise)
 {
     int fds[2];
-    socket_pair(fds);
-    int size = 4096;
-    MUST(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0, "SO_SNDBUF");
+    small_socket_pair(fds);
     FILE *out = open_stream(fds[0], "w");
     struct drain d = {.fd = fds[1], .pause_every = 2};
     pthread_t r = start_thread(NULL, drain_thread, &d);

@@ -39,6 +39,17 @@ static inline void socket_pair(int fds[2])
     MUST(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0, "socketpair");
 }
 
+/* A socket pair whose buffers are small (4 KiB asked, the kernel's minimum granted), so
+ * that a writer to fds[0] fills them quickly. */
+static inline void small_socket_pair(int fds[2])
+{
+    socket_pair(fds);
+    int size = 4096;
+    MUST(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0 &&
+             setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == 0,
+         "small buffers");
+}
+
 static inline void pipe_pair(int fds[2]) { MUST(pipe(fds) == 0, "pipe"); }
 
 static inline FILE *open_stream(int fd, const char *mode)

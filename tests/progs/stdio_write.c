@@ -17,16 +17,6 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-/* A socket pair whose buffers are small, so that the writer fills them quickly. */
-static void small_socket_pair(int fds[2])
-{
-    socket_pair(fds);
-    int size = 4096;
-    MUST(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0 &&
-             setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == 0,
-         "small buffers");
-}
-
 enum { LINES = 2000 };
 
 static void slow_reader_lines(void)
