@@ -43,6 +43,10 @@ CFLAGS_api_offload        := -Iruntime
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 # A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
 CFLAGS_poll_fortified     := -D_FORTIFY_SOURCE=2
+# The unlocked stdio calls as real calls, not <bits/stdio.h>'s inlines.
+CFLAGS_stdio_unlocked_calls := -O0
+# The names a fortified build binds to: __printf_chk, __fgets_chk, __fread_chk, ...
+CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 
 .PHONY: all test asan demo clean setup progs examples tests coverage
 .DEFAULT_GOAL := all

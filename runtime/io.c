@@ -480,6 +480,22 @@ int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool
                                       : gp__real.accept(fd, addr, len));
 }
 
+int gp__io_wait_ready(int fd, int events)
+{
+    struct gp_io_wait w = {.fd = fd, .events = events,
+                           .timeout_opt = events & GP_HUB_READ ? SO_RCVTIMEO : SO_SNDTIMEO};
+    /* poll answers for every kind of file (a bad fd too: POLLNVAL, and the plain call says
+     * EBADF); after a wake it is asked again, as another reader may have taken the data. */
+    while (poll_now(fd, events) == 0) {
+        int next = wait_ready(&w, -EAGAIN);
+        if (next < 0)
+            return next;
+        if (next != RETRY)
+            return 0;
+    }
+    return 0;
+}
+
 int gp__io_close(int fd)
 {
     gp__hub_fd_closing(fd);

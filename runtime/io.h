@@ -47,5 +47,13 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len);
  * for seccomp filters and tracers). */
 int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool use_accept4);
 int gp__io_close(int fd);
+/* For callers that cannot try their call without blocking (glibc's stdio, which reads
+ * through its internal read): waits until fd is ready for events (GP_HUB_READ or
+ * GP_HUB_WRITE) and returns 0 when the plain blocking call will not wait, or will wait
+ * because the program asked for that (its own O_NONBLOCK makes it fail at once; a disk file
+ * is always "ready"). Otherwise returns the negative errno the blocking call would have
+ * ended with: -EAGAIN when SO_RCVTIMEO/SO_SNDTIMEO expires, -EINTR for a handler without
+ * SA_RESTART, -EBADF when another green thread closes fd. */
+int gp__io_wait_ready(int fd, int events);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -91,8 +92,6 @@
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
     X(int, close, (int))                                                                      \
-    X(int, vdprintf, (int, const char *, va_list))                                            \
-    X(int, __vdprintf_chk, (int, int, const char *, va_list))                                 \
     X(int, open, (const char *, int, ...))                                                    \
     X(int, openat, (int, const char *, int, ...))                                             \
     X(int, creat, (const char *, mode_t))                                                     \
@@ -133,8 +132,60 @@
 /* waiting for and starting processes */
 #define GP_REAL_PROCESS(X)
 
-/* stdio streams */
-#define GP_REAL_STDIO(X)
+/* stdio streams: the interposed names (the variadic ones through their v-forms), and
+ * glibc's exported libio helpers that the cooperative versions build on */
+#define GP_REAL_STDIO(X)                                                                      \
+    X(char *, fgets, (char *, int, FILE *))                                                   \
+    X(char *, fgets_unlocked, (char *, int, FILE *))                                          \
+    X(char *, __fgets_chk, (char *, size_t, int, FILE *))                                     \
+    X(char *, __fgets_unlocked_chk, (char *, size_t, int, FILE *))                            \
+    X(int, fgetc, (FILE *))                                                                   \
+    X(int, fgetc_unlocked, (FILE *))                                                          \
+    X(int, getc, (FILE *))                                                                    \
+    X(int, getc_unlocked, (FILE *))                                                           \
+    X(int, getchar, (void))                                                                   \
+    X(int, getchar_unlocked, (void))                                                          \
+    X(int, __uflow, (FILE *))                                                                 \
+    X(int, __underflow, (FILE *))                                                             \
+    X(ssize_t, getline, (char **, size_t *, FILE *))                                          \
+    X(ssize_t, getdelim, (char **, size_t *, int, FILE *))                                    \
+    X(ssize_t, __getdelim, (char **, size_t *, int, FILE *))                                  \
+    X(size_t, fread, (void *, size_t, size_t, FILE *))                                        \
+    X(size_t, fread_unlocked, (void *, size_t, size_t, FILE *))                               \
+    X(size_t, __fread_chk, (void *, size_t, size_t, size_t, FILE *))                          \
+    X(size_t, __fread_unlocked_chk, (void *, size_t, size_t, size_t, FILE *))                 \
+    X(int, getw, (FILE *))                                                                    \
+    X(int, vfscanf, (FILE *, const char *, va_list))                                          \
+    X(int, __isoc99_vfscanf, (FILE *, const char *, va_list))                                 \
+    X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                                 \
+    X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))                        \
+    X(int, fputs, (const char *, FILE *))                                                     \
+    X(int, fputs_unlocked, (const char *, FILE *))                                            \
+    X(int, puts, (const char *))                                                              \
+    X(int, fputc, (int, FILE *))                                                              \
+    X(int, fputc_unlocked, (int, FILE *))                                                     \
+    X(int, putc, (int, FILE *))                                                               \
+    X(int, putc_unlocked, (int, FILE *))                                                      \
+    X(int, putchar, (int))                                                                    \
+    X(int, putchar_unlocked, (int))                                                           \
+    X(int, __overflow, (FILE *, int))                                                         \
+    X(int, putw, (int, FILE *))                                                               \
+    X(int, vfprintf, (FILE *, const char *, va_list))                                         \
+    X(int, __vfprintf_chk, (FILE *, int, const char *, va_list))                              \
+    X(int, vdprintf, (int, const char *, va_list))                                            \
+    X(int, __vdprintf_chk, (int, int, const char *, va_list))                                 \
+    X(int, __vsnprintf_chk, (char *, size_t, int, size_t, const char *, va_list))             \
+    X(int, fflush, (FILE *))                                                                  \
+    X(int, fflush_unlocked, (FILE *))                                                         \
+    X(int, fclose, (FILE *))                                                                  \
+    X(void, flockfile, (FILE *))                                                              \
+    X(int, ftrylockfile, (FILE *))                                                            \
+    X(void, funlockfile, (FILE *))                                                            \
+    X(void, _IO_doallocbuf, (FILE *))                                                         \
+    X(int, _IO_switch_to_get_mode, (FILE *))                                                  \
+    X(void, _IO_free_backup_area, (FILE *))                                                   \
+    X(void, _IO_list_lock, (void))                                                            \
+    X(void, _IO_list_unlock, (void))
 
 /* name resolution */
 #define GP_REAL_RESOLVER(X)

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "filelock.h"
 #include "guard.h"
 #include "hub.h"
 #include "real.h"
@@ -186,6 +187,7 @@ static void forget_other_threads(void)
     sched.os_thread = gp__real.pthread_self();
     sched.os_tid = gettid();
     gp__waitq_after_fork();
+    gp__filelock_after_fork();
     gp__signal_after_fork();
     gp__hub_after_fork();
 }
