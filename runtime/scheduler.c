@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "hub.h"
 #include "real.h"
+#include "resolver.h"
 #include "signals.h"
 #include "waitq.h"
 
@@ -70,6 +71,7 @@ static void finish_switch_in(void)
             forget(dead);
     }
     errno = gp__current->saved_errno;
+    gp__resolver_switched_in(gp__current);
 }
 
 static struct gp_thread *pick_next(void)
@@ -275,6 +277,7 @@ void gp__sched_exit(void *result)
         exit(0);
     gp__sched_live--;
     gp__signal_forget_thread(self);
+    gp__resolver_forget_thread(self);
     self->result = result;
     self->state = GP_DEAD;
     if (self->joiner)
