@@ -47,9 +47,10 @@ static int disk_call(long (*fn)(void *), struct file_call *c)
     return (int)gp__pool_call(fn, c);
 }
 
-static long fsync_call(void *p) { return neg_errno(gp__real.fsync(((struct file_call *)p)->fd)); }
-static long fdatasync_call(void *p) { return neg_errno(gp__real.fdatasync(((struct file_call *)p)->fd)); }
-static long syncfs_call(void *p) { return neg_errno(gp__real.syncfs(((struct file_call *)p)->fd)); }
+static int fd_of(void *p) { return ((struct file_call *)p)->fd; }
+static long fsync_call(void *p) { return neg_errno(gp__real.fsync(fd_of(p))); }
+static long fdatasync_call(void *p) { return neg_errno(gp__real.fdatasync(fd_of(p))); }
+static long syncfs_call(void *p) { return neg_errno(gp__real.syncfs(fd_of(p))); }
 
 static long sync_call(void *p)
 {

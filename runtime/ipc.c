@@ -83,7 +83,8 @@ enum { SEMOPS_ON_STACK = 32 };
 int gp__ipc_semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *timeout,
                        bool use_semop)
 {
-    struct sysv_call c = {.id = id, .ops = ops, .size = n, .timeout = timeout, .use_semop = use_semop};
+    struct sysv_call c = {.id = id, .ops = ops, .size = n, .timeout = timeout,
+                          .use_semop = use_semop};
     /* IPC_NOWAIT is a flag of each operation: a copy with it on every one is the attempt
      * (the operations are applied all or none, so a failed attempt changes nothing). */
     struct sembuf small[SEMOPS_ON_STACK], *nowait = small;

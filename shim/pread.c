@@ -22,7 +22,8 @@ GP_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t offset)
     struct iovec iov = {.iov_base = buf, .iov_len = count};
     return gp_return(gp__io_preadv(fd, &iov, 1, offset, 0, false), saved);
 }
-GP_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t offset) __attribute__((alias("pread")));
+GP_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+    __attribute__((alias("pread")));
 
 /* What a program built with _FORTIFY_SOURCE calls for pread when it knows the buffer's
  * size: glibc's version goes to the system call without passing through pread. */

@@ -179,7 +179,8 @@ static bool first_hosts_entry(char *ip, size_t ip_size, char *name, size_t name_
     while (!found && fgets(line, sizeof line, f)) {
         char a[64], n[256];
         struct in_addr in;
-        if (line[0] != '#' && sscanf(line, "%63s %255s", a, n) == 2 && inet_pton(AF_INET, a, &in) == 1) {
+        if (line[0] != '#' && sscanf(line, "%63s %255s", a, n) == 2 &&
+            inet_pton(AF_INET, a, &in) == 1) {
             snprintf(ip, ip_size, "%s", a);
             snprintf(name, name_size, "%s", n);
             found = true;
@@ -205,7 +206,8 @@ static void hosts_file_name(void)
     printf("detail: ");
     print_hostent(stdout, "gethostbyname(the first name of /etc/hosts)", h, h_errno);
     printf("the first name of /etc/hosts resolves to its address there: %s\n", yes_no(found));
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME};
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_CANONNAME};
     struct addrinfo *res = NULL;
     int r = getaddrinfo(name, "7", &hints, &res);
     printf("detail: ");
@@ -248,7 +250,8 @@ static void slow(const char *call)
     } else if (!strcmp(call, "gethostbyname_r")) {
         r = gethostbyname_r("slow.greenpatch.test", &ret, buf, sizeof buf, &result, &h_err);
     } else if (!strcmp(call, "gethostbyname2_r")) {
-        r = gethostbyname2_r("slow.greenpatch.test", AF_INET, &ret, buf, sizeof buf, &result, &h_err);
+        r = gethostbyname2_r("slow.greenpatch.test", AF_INET, &ret, buf, sizeof buf, &result,
+                             &h_err);
     } else if (!strcmp(call, "gethostbyaddr_r")) {
         r = gethostbyaddr_r(&slow_addr, sizeof slow_addr, AF_INET, &ret, buf, sizeof buf, &result,
                             &h_err);
