@@ -26,6 +26,8 @@ PROGS_SRC    := $(sort $(wildcard tests/progs/*.c))
 PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
+BENCH_SRC    := $(sort $(wildcard bench/*.c))
+BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 
@@ -38,7 +40,7 @@ CFLAGS_api_offload        := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 
-.PHONY: all test asan demo clean setup progs examples tests
+.PHONY: all test asan demo clean setup progs examples tests bench
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -57,12 +59,18 @@ $(LIB): $(LIB_OBJ) $(MAP)
 progs: $(PROGS)
 examples: $(EXAMPLES)
 tests: $(TESTS)
+# Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
+bench: $(BENCH)
 
 $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
 
 $(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $< -o $@
+
+$(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@
 

@@ -103,7 +103,13 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
             return -errno;
         if (w->status_flags & O_NONBLOCK)
             return disk_file(w->fd) ? (w->disk = true, CALL_DISK) : CALL_PLAIN;
-        w->disk = !socket_deadline(w->fd, w->timeout_opt, &w->deadline) && disk_file(w->fd);
+        /* Sockets can all try RWF_NOWAIT: one that cannot is no socket (and has no socket
+         * timeout to read). */
+        bool socket =
+            attempt != -EOPNOTSUPP && socket_deadline(w->fd, w->timeout_opt, &w->deadline);
+        if (!socket)
+            w->deadline = GP_NO_DEADLINE;
+        w->disk = !socket && disk_file(w->fd);
     }
     if (w->disk)
         return CALL_DISK;
