@@ -241,29 +241,20 @@ static ssize_t file_attempt(struct io_op *op, struct iovec *iov, int count)
                                 : gp__real.preadv2(fd, iov, count, position(op), rwf));
 }
 
-static ssize_t plain_read(struct io_op *op, struct iovec *iov, int count)
+/* The plain call the op stands for, which waits as long as it has to. */
+static ssize_t plain_call(struct io_op *op, struct iovec *iov, int count)
 {
     int fd = op->wait.fd;
     switch (op->form) {
     case FORM_POSITIONED:
-        return neg_errno(gp__real.preadv(fd, iov, count, op->offset));
+        return neg_errno(op->writes ? gp__real.pwritev(fd, iov, count, op->offset)
+                                    : gp__real.preadv(fd, iov, count, op->offset));
     case FORM_FLAGS:
-        return neg_errno(gp__real.preadv2(fd, iov, count, op->offset, op->rwf));
+        return neg_errno(op->writes ? gp__real.pwritev2(fd, iov, count, op->offset, op->rwf)
+                                    : gp__real.preadv2(fd, iov, count, op->offset, op->rwf));
     default:
-        return neg_errno(gp__real.readv(fd, iov, count));
-    }
-}
-
-static ssize_t plain_write(struct io_op *op, struct iovec *iov, int count)
-{
-    int fd = op->wait.fd;
-    switch (op->form) {
-    case FORM_POSITIONED:
-        return neg_errno(gp__real.pwritev(fd, iov, count, op->offset));
-    case FORM_FLAGS:
-        return neg_errno(gp__real.pwritev2(fd, iov, count, op->offset, op->rwf));
-    default:
-        return neg_errno(gp__real.writev(fd, iov, count));
+        return neg_errno(op->writes ? gp__real.writev(fd, iov, count)
+                                    : gp__real.readv(fd, iov, count));
     }
 }
 
@@ -272,7 +263,7 @@ static ssize_t plain_write(struct io_op *op, struct iovec *iov, int count)
 static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
     if (!nowait)
-        return plain_read(op, iov, count);
+        return plain_call(op, iov, count);
     if (!op->not_socket) {
         struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)count};
         ssize_t r = neg_errno(gp__real.recvmsg(op->wait.fd, &m, MSG_DONTWAIT));
@@ -286,7 +277,7 @@ static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool n
 static ssize_t call_writev(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
     op->file_attempt = false;
-    return nowait ? file_attempt(op, iov, count) : plain_write(op, iov, count);
+    return nowait ? file_attempt(op, iov, count) : plain_call(op, iov, count);
 }
 
 /* The caller's message with iov as its data. After the first part of a gathered transfer,
@@ -502,22 +493,25 @@ ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
     return write_op(file_op(fd, true, FORM_VECTOR, 0, 0), iov, iovcnt);
 }
 
+static ssize_t positioned_op(int fd, bool writes, const struct iovec *iov, int iovcnt,
+                             off_t offset, int rwf, bool with_flags)
+{
+    struct io_op op = file_op(fd, writes, with_flags ? FORM_FLAGS : FORM_POSITIONED, offset, rwf);
+    if (plain_at_once(op.form, offset, rwf))
+        return plain_call(&op, (struct iovec *)iov, iovcnt);
+    return writes ? write_op(op, iov, iovcnt) : read_op(op, iov, iovcnt);
+}
+
 ssize_t gp__io_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
                       bool with_flags)
 {
-    struct io_op op = file_op(fd, false, with_flags ? FORM_FLAGS : FORM_POSITIONED, offset, rwf);
-    if (plain_at_once(op.form, offset, rwf))
-        return plain_read(&op, (struct iovec *)iov, iovcnt);
-    return read_op(op, iov, iovcnt);
+    return positioned_op(fd, false, iov, iovcnt, offset, rwf, with_flags);
 }
 
 ssize_t gp__io_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
                        bool with_flags)
 {
-    struct io_op op = file_op(fd, true, with_flags ? FORM_FLAGS : FORM_POSITIONED, offset, rwf);
-    if (plain_at_once(op.form, offset, rwf))
-        return plain_write(&op, (struct iovec *)iov, iovcnt);
-    return write_op(op, iov, iovcnt);
+    return positioned_op(fd, true, iov, iovcnt, offset, rwf, with_flags);
 }
 
 /* Flags that make a receive or send return at once natively: the plain call is the answer.

@@ -17,16 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Under the shim the call at where ran in the pool: a worker thread exists besides the
- * scheduler's (natively there are several threads anyway). */
-static void expect_pool_used(const struct run_pair *pair, const char *prog, const char *where)
+/* Under the shim the calls at the places named in wheres (NULL-terminated) ran in the pool:
+ * a worker thread exists besides the scheduler's (natively there are several threads
+ * anyway). */
+static void expect_pool_used(const struct run_pair *pair, const char *prog,
+                             const char *const *wheres)
 {
-    int native = reported_os_threads(&pair->native, where);
-    int shim = reported_os_threads(&pair->shim, where);
-    cr_expect_gt(native, 1, "%s natively at %s: %d OS threads, expected several", prog, where,
-                 native);
-    cr_expect_geq(shim, 2, "%s under the shim at %s: %d OS threads, expected a worker too\n%s",
-                  prog, where, shim, pair->shim.err);
+    for (const char *const *where = wheres; *where; where++) {
+        int native = reported_os_threads(&pair->native, *where);
+        int shim = reported_os_threads(&pair->shim, *where);
+        cr_expect_gt(native, 1, "%s natively at %s: %d OS threads, expected several", prog,
+                     *where, native);
+        cr_expect_geq(shim, 2, "%s under the shim at %s: %d OS threads, expected a worker too\n%s",
+                      prog, *where, shim, pair->shim.err);
+    }
 }
 
 /* ---- regular files ---- */
@@ -114,7 +118,7 @@ Test(files, regular_file_calls_return_what_they_return_natively, .timeout = 40)
     struct run_pair pair;
     run_both_expect(&pair, "files_rw", NULL, NULL, files_rw_out, 0);
     expect_os_threads(&pair, "files_rw", "cached-reads", 2);
-    expect_pool_used(&pair, "files_rw", "evicted-read");
+    expect_pool_used(&pair, "files_rw", (const char *const[]){"evicted-read", NULL});
     run_pair_free(&pair);
 }
 
@@ -197,9 +201,8 @@ Test(files, lock_waits_let_the_other_threads_run, .timeout = 40)
     struct run_pair pair;
     run_both_expect(&pair, "files_lock", NULL, NULL, files_lock_out, 0);
     static const char *const waits[] = {"flock", "fcntl F_SETLKW", "fcntl F_OFD_SETLKW",
-                                        "lockf F_LOCK"};
-    for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++)
-        expect_pool_used(&pair, "files_lock", waits[i]);
+                                        "lockf F_LOCK", NULL};
+    expect_pool_used(&pair, "files_lock", waits);
     run_pair_free(&pair);
 }
 
@@ -278,9 +281,9 @@ Test(files, ipc_waits_let_the_other_threads_run, .timeout = 40)
         expect_os_threads(&pair, "files_ipc", on_the_hub[i], 2);
     static const char *const in_the_pool[] = {"msgrcv", "msgsnd to the full queue",
                                               "msgrcv of a queue that is removed", "semop",
-                                              "semop of two operations at once", "semtimedop"};
-    for (size_t i = 0; i < sizeof in_the_pool / sizeof in_the_pool[0]; i++)
-        expect_pool_used(&pair, "files_ipc", in_the_pool[i]);
+                                              "semop of two operations at once", "semtimedop",
+                                              NULL};
+    expect_pool_used(&pair, "files_ipc", in_the_pool);
     run_pair_free(&pair);
 }
 
@@ -430,9 +433,8 @@ Test(files, lookups_return_what_they_return_natively_and_let_the_others_run, .ti
     static const char *const slow[] = {
         "getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname2", "gethostbyaddr",
         "gethostbyname_r", "gethostbyname2_r", "gethostbyaddr_r", "res_query", "res_search",
-        "res_querydomain", "res_nquery", "res_nsearch", "res_nquerydomain"};
-    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
-        expect_pool_used(&pair, "resolve_calls", slow[i]);
+        "res_querydomain", "res_nquery", "res_nsearch", "res_nquerydomain", NULL};
+    expect_pool_used(&pair, "resolve_calls", slow);
     run_pair_free(&pair);
 }
 
@@ -445,6 +447,6 @@ Test(files, each_thread_resolves_with_its_own_resolver_state, .timeout = 40)
                     "each, every answer from the thread's own name server: yes\n"
                     "every thread read back its own _res: yes\n",
                     0);
-    expect_pool_used(&pair, "resolve_threads", "after-lookups");
+    expect_pool_used(&pair, "resolve_threads", (const char *const[]){"after-lookups", NULL});
     run_pair_free(&pair);
 }

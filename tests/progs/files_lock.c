@@ -34,51 +34,33 @@ static struct flock byte_lock(short type, off_t start)
     return fl;
 }
 
-/* Takes the lock of the given kind without waiting; 0 or an errno. */
-static int try_lock(int fd, enum lock_kind kind)
-{
-    struct flock fl = byte_lock(F_WRLCK, 0);
-    switch (kind) {
-    case FLOCK:
-        return flock(fd, LOCK_EX | LOCK_NB) ? errno : 0;
-    case POSIX:
-        return fcntl(fd, F_SETLK, &fl) ? errno : 0;
-    case OFD:
-        return fcntl(fd, F_OFD_SETLK, &fl) ? errno : 0;
-    default:
-        return lockf(fd, F_TLOCK, 1) ? errno : 0;
-    }
-}
+enum lock_call { TRY, WAIT, UNLOCK };
 
-/* Takes the lock, waiting for it; 0 or an errno. */
-static int wait_lock(int fd, enum lock_kind kind)
+/* Takes the lock of the given kind without waiting (TRY) or waiting (WAIT), or lets it go
+ * (UNLOCK, which never waits, whatever the command); 0 or an errno. */
+static int lock_call(int fd, enum lock_kind kind, enum lock_call call)
 {
-    struct flock fl = byte_lock(F_WRLCK, 0);
+    static const int flock_ops[] = {LOCK_EX | LOCK_NB, LOCK_EX, LOCK_UN};
+    static const int posix_cmds[] = {F_SETLK, F_SETLKW, F_SETLKW};
+    static const int ofd_cmds[] = {F_OFD_SETLK, F_OFD_SETLKW, F_OFD_SETLKW};
+    static const int lockf_cmds[] = {F_TLOCK, F_LOCK, F_ULOCK};
+    struct flock fl = byte_lock(call == UNLOCK ? F_UNLCK : F_WRLCK, 0);
+    int r;
     switch (kind) {
     case FLOCK:
-        return flock(fd, LOCK_EX) ? errno : 0;
+        r = flock(fd, flock_ops[call]);
+        break;
     case POSIX:
-        return fcntl(fd, F_SETLKW, &fl) ? errno : 0;
+        r = fcntl(fd, posix_cmds[call], &fl);
+        break;
     case OFD:
-        return fcntl(fd, F_OFD_SETLKW, &fl) ? errno : 0;
+        r = fcntl(fd, ofd_cmds[call], &fl);
+        break;
     default:
-        return lockf(fd, F_LOCK, 1) ? errno : 0;
+        r = lockf(fd, lockf_cmds[call], 1);
+        break;
     }
-}
-
-static int unlock(int fd, enum lock_kind kind)
-{
-    struct flock fl = byte_lock(F_UNLCK, 0);
-    switch (kind) {
-    case FLOCK:
-        return flock(fd, LOCK_UN) ? errno : 0;
-    case POSIX:
-        return fcntl(fd, F_SETLKW, &fl) ? errno : 0; /* an unlock never waits */
-    case OFD:
-        return fcntl(fd, F_OFD_SETLKW, &fl) ? errno : 0;
-    default:
-        return lockf(fd, F_ULOCK, 1) ? errno : 0;
-    }
+    return r ? errno : 0;
 }
 
 /* A child that opens the file itself, takes the lock, says so on ready and holds it until a
@@ -90,7 +72,7 @@ static pid_t start_holder(enum lock_kind kind, int ready, int release)
     must_succeed(pid < 0 ? errno : 0, "fork");
     if (pid == 0) {
         int fd = open(path, O_RDWR);
-        char c = try_lock(fd, kind) == 0 ? 'L' : 'F';
+        char c = lock_call(fd, kind, TRY) == 0 ? 'L' : 'F';
         if (write(ready, &c, 1) != 1 || read(release, &c, 1) != 1)
             _exit(2);
         _exit(0);
@@ -112,7 +94,7 @@ static void held_by_a_child(int fd, enum lock_kind kind)
     must_succeed(read(ready[0], &c, 1) == 1 && c == 'L' ? 0 : EIO, "the child's lock");
     const char *name = kind_names[kind];
     printf("%s: taken without waiting while a child holds it: %s\n", name,
-           error_name(try_lock(fd, kind)));
+           error_name(lock_call(fd, kind, TRY)));
     if (kind == POSIX) {
         struct flock fl = byte_lock(F_WRLCK, 0);
         int r = fcntl(fd, F_GETLK, &fl) ? errno : 0;
@@ -124,14 +106,14 @@ static void held_by_a_child(int fd, enum lock_kind kind)
 
     struct coop_ticker ticker;
     coop_start(&ticker, name, write_byte, &release[1]);
-    int r = wait_lock(fd, kind);
+    int r = lock_call(fd, kind, WAIT);
     int ticks = coop_ticks(&ticker);
     coop_finish(&ticker);
     printf("%s: %s once the child let go, after %d ticks of the other thread\n", name,
            error_name(r), ticks);
     int status;
     waitpid(child, &status, 0);
-    printf("%s: unlock: %s\n", name, error_name(unlock(fd, kind)));
+    printf("%s: unlock: %s\n", name, error_name(lock_call(fd, kind, UNLOCK)));
     close(ready[0]), close(ready[1]), close(release[0]), close(release[1]);
 }
 
