@@ -24,6 +24,8 @@ bool gp__file_in_memory(int fd)
     case TMPFS_MAGIC: case RAMFS_MAGIC: case PROC_SUPER_MAGIC: case SYSFS_MAGIC:
     case DEBUGFS_MAGIC: case TRACEFS_MAGIC: case CGROUP_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC:
     case HUGETLBFS_MAGIC: case SECURITYFS_MAGIC: case BPF_FS_MAGIC:
+    /* not files, but fds that a disk call may be made on (and fail at once) */
+    case PIPEFS_MAGIC: case SOCKFS_MAGIC: case DEVPTS_SUPER_MAGIC: case ANON_INODE_FS_MAGIC:
         return true;
     default:
         return false;

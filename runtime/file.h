@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Whether fd's file system is kept in memory: its reads and writes never wait for a
- * device. */
+/* Whether fd's file system is kept in memory (tmpfs, procfs, ..., and the pseudo file
+ * systems of pipes, sockets and terminals): its calls never wait for a disk. */
 bool gp__file_in_memory(int fd);
 
 int gp__file_fsync(int fd);
