@@ -10,26 +10,73 @@
 #include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 static long neg_errno(long r) { return r < 0 ? -errno : r; }
 
-bool gp__file_in_memory(int fd)
+/* Kept in memory (tmpfs, procfs, ...), or the pseudo file systems of fds that are no files
+ * but on which a disk call may be made (and fail at once). */
+static bool memory_type(long type)
 {
-    struct statfs st;
-    if (fstatfs(fd, &st) < 0)
-        return false;
-    switch (st.f_type) {
+    switch (type) {
     case TMPFS_MAGIC: case RAMFS_MAGIC: case PROC_SUPER_MAGIC: case SYSFS_MAGIC:
     case DEBUGFS_MAGIC: case TRACEFS_MAGIC: case CGROUP_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC:
     case HUGETLBFS_MAGIC: case SECURITYFS_MAGIC: case BPF_FS_MAGIC:
-    /* not files, but fds that a disk call may be made on (and fail at once) */
     case PIPEFS_MAGIC: case SOCKFS_MAGIC: case DEVPTS_SUPER_MAGIC: case ANON_INODE_FS_MAGIC:
         return true;
     default:
         return false;
     }
+}
+
+static bool in_memory(int fd)
+{
+    struct statfs st;
+    return fstatfs(fd, &st) == 0 && memory_type(st.f_type);
+}
+
+/* Pages checked at most before a read; a longer read of a file that cannot say goes to the
+ * pool (it takes long enough for the round trip not to matter). */
+enum { MINCORE_MAX_PAGES = 1024 };
+
+/* Whether the page cache holds every page of the file that a read of length bytes at
+ * offset (-1: the file position) would read: mincore of a mapping of that range. */
+static bool pages_cached(int fd, off_t offset, size_t length)
+{
+    struct stat st;
+    if ((offset < 0 && (offset = lseek(fd, 0, SEEK_CUR)) < 0) || fstat(fd, &st) < 0)
+        return false;
+    if (offset >= st.st_size || length == 0)
+        return true; /* nothing to read */
+    off_t end = length < (size_t)(st.st_size - offset) ? offset + (off_t)length : st.st_size;
+    off_t page = (off_t)sysconf(_SC_PAGESIZE), first = offset & ~(page - 1);
+    size_t span = (size_t)(end - first), pages = (span + (size_t)page - 1) / (size_t)page;
+    if (pages > MINCORE_MAX_PAGES)
+        return false;
+    void *map = mmap(NULL, span, PROT_READ, MAP_SHARED, fd, first);
+    if (map == MAP_FAILED)
+        return false;
+    unsigned char resident[MINCORE_MAX_PAGES];
+    bool all = mincore(map, span, resident) == 0;
+    for (size_t i = 0; all && i < pages; i++)
+        all = resident[i] & 1;
+    munmap(map, span);
+    return all;
+}
+
+bool gp__file_read_cached(int fd, off_t offset, size_t length)
+{
+    struct statfs st;
+    if (fstatfs(fd, &st) < 0)
+        return false;
+    if (memory_type(st.f_type))
+        return true;
+    /* An overlay file (a container's) cannot try RWF_NOWAIT, but its mapping is its lower
+     * file's, whose pages mincore sees. A network file system's cached pages may still
+     * wait for the server: no such check there. */
+    return st.f_type == OVERLAYFS_SUPER_MAGIC && pages_cached(fd, offset, length);
 }
 
 /* The arguments of one call, on the parked caller's stack while a worker makes it. */
@@ -44,7 +91,7 @@ struct file_call {
  * an fd, never in memory). */
 static int disk_call(long (*fn)(void *), struct file_call *c)
 {
-    if (gp__config.file_io == GP_FILE_IO_INLINE || (c->fd >= 0 && gp__file_in_memory(c->fd)))
+    if (gp__config.file_io == GP_FILE_IO_INLINE || (c->fd >= 0 && in_memory(c->fd)))
         return (int)fn(c);
     return (int)gp__pool_call(fn, c);
 }

@@ -17,9 +17,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Whether fd's file system is kept in memory (tmpfs, procfs, ..., and the pseudo file
- * systems of pipes, sockets and terminals): its calls never wait for a disk. */
-bool gp__file_in_memory(int fd);
+/* For a disk file that cannot try RWF_NOWAIT: whether a read of length bytes at offset
+ * (-1: the file position) would be served without waiting for a device (its file system is
+ * kept in memory, or it is an overlay file whose pages the page cache holds). */
+bool gp__file_read_cached(int fd, off_t offset, size_t length);
 
 int gp__file_fsync(int fd);
 int gp__file_fdatasync(int fd);

@@ -350,9 +350,11 @@ static bool error_waiting(int fd, bool writes)
 /* Whether a transfer on a disk file whose attempt said attempt goes to the pool. auto:
  * what the kernel says would wait (EAGAIN) and what waits for the device by design (writes
  * on O_SYNC, O_DSYNC or O_DIRECT files, RWF_SYNC and RWF_DSYNC); a file that cannot
- * tell (EOPNOTSUPP) is read in the pool unless it lives in memory, and written to the page
- * cache inline (ext4 and most others cannot try a buffered write without blocking). */
-static bool disk_call_in_pool(const struct io_op *op, ssize_t attempt)
+ * tell (EOPNOTSUPP) is read in the pool unless it lives in memory or the page cache is seen
+ * to hold the data (file.h), and written to the page cache inline (ext4 and most others
+ * cannot try a buffered write without blocking). */
+static bool disk_call_in_pool(const struct io_op *op, const struct iovec *iov, int count,
+                              ssize_t attempt)
 {
     switch (gp__config.file_io) {
     case GP_FILE_IO_INLINE:
@@ -367,7 +369,12 @@ static bool disk_call_in_pool(const struct io_op *op, ssize_t attempt)
         return true;
     if (attempt == -EAGAIN)
         return true;
-    return !op->writes && !gp__file_in_memory(op->wait.fd);
+    if (op->writes)
+        return false;
+    size_t length = 0;
+    for (int i = 0; i < count; i++)
+        length += iov[i].iov_len;
+    return !gp__file_read_cached(op->wait.fd, position(op), length);
 }
 
 /* A plain call handed to the pool; lives on the parked caller's stack. */
@@ -385,7 +392,7 @@ static long run_pooled_call(void *p)
 
 static ssize_t disk_call(struct io_op *op, struct iovec *iov, int count, ssize_t attempt)
 {
-    if (!disk_call_in_pool(op, attempt))
+    if (!disk_call_in_pool(op, iov, count, attempt))
         return op->call(op, iov, count, false);
     struct pooled_call c = {.op = op, .iov = iov, .count = count};
     return gp__pool_call(run_pooled_call, &c);
