@@ -141,7 +141,7 @@ static long posix_fallocate_call(void *p)
 int gp__file_fsync(int fd) { return disk_call(fsync_call, &(struct file_call){.fd = fd}); }
 int gp__file_fdatasync(int fd) { return disk_call(fdatasync_call, &(struct file_call){.fd = fd}); }
 int gp__file_syncfs(int fd) { return disk_call(syncfs_call, &(struct file_call){.fd = fd}); }
-void gp__file_sync(void) { disk_call(sync_call, &(struct file_call){.fd = -1}); }
+int gp__file_sync(void) { return disk_call(sync_call, &(struct file_call){.fd = -1}); }
 
 int gp__file_sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)
 {

@@ -25,7 +25,7 @@ bool gp__file_read_cached(int fd, off_t offset, size_t length);
 int gp__file_fsync(int fd);
 int gp__file_fdatasync(int fd);
 int gp__file_syncfs(int fd);
-void gp__file_sync(void);
+int gp__file_sync(void); /* always 0: sync cannot fail */
 int gp__file_sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags);
 int gp__file_msync(void *addr, size_t length, int flags);
 int gp__file_ftruncate(int fd, off_t length);

@@ -85,8 +85,8 @@ struct lookup_job {
     int errno_value;           /* out */
 };
 
-/* Runs on a worker, or inline on the caller's OS thread when the caller is alone (its
- * state is installed there already). */
+/* Runs on a worker, or on the caller's OS thread when the pool runs the job inline (the
+ * caller's state is installed there already). */
 static long run_lookup(void *p)
 {
     struct lookup_job *j = p;

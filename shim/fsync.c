@@ -44,8 +44,7 @@ GP_EXPORT void sync(void)
         return;
     }
     int saved = errno;
-    gp__file_sync();
-    errno = saved;
+    gp_return(gp__file_sync(), saved);
 }
 
 GP_EXPORT int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)

@@ -22,7 +22,7 @@ static long getaddrinfo_call(void *p)
 GP_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                           struct addrinfo **res)
 {
-    if (!gp_green())
+    if (!gp_cooperative())
         return gp__real.getaddrinfo(node, service, hints, res);
     int saved = errno;
     struct getaddrinfo_args a = {node, service, hints, res};
@@ -52,7 +52,7 @@ static long getnameinfo_call(void *p)
 GP_EXPORT int getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host,
                           socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
-    if (!gp_green())
+    if (!gp_cooperative())
         return gp__real.getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags);
     int saved = errno;
     struct getnameinfo_args a = {addr, addrlen, host, hostlen, serv, servlen, flags};
