@@ -89,12 +89,12 @@ static bool disk_file(int fd)
 }
 
 /* Called when an attempt would have blocked (attempt is -EAGAIN, or -EOPNOTSUPP when the
- * file cannot do a non-blocking attempt). Waits until the fd is ready and says RETRY; says
+ * file cannot do a non-blocking attempt; file_attempt: it was RWF_NOWAIT). Waits until the fd is ready and says RETRY; says
  * CALL_PLAIN when the plain libc call is the right thing (the program made the fd
  * non-blocking itself), CALL_DISK for a file on a disk, where waiting for readiness means
  * nothing, CALL_READY when the file cannot be tried without blocking (FIFOs opened by path,
  * terminals) but poll says it is ready; or returns the error the call ends with. */
-static int wait_ready(struct io_wait *w, ssize_t attempt)
+static int wait_ready(struct io_wait *w, ssize_t attempt, bool file_attempt)
 {
     if (!w->checked) {
         w->checked = true;
@@ -102,7 +102,7 @@ static int wait_ready(struct io_wait *w, ssize_t attempt)
         if (w->status_flags < 0)
             return -errno;
         if (w->status_flags & O_NONBLOCK)
-            return disk_file(w->fd) ? (w->disk = true, CALL_DISK) : CALL_PLAIN;
+            return file_attempt && disk_file(w->fd) ? (w->disk = true, CALL_DISK) : CALL_PLAIN;
         /* Sockets can all try RWF_NOWAIT: one that cannot is no socket (and has no socket
          * timeout to read). */
         bool socket =
@@ -410,7 +410,7 @@ static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count, boo
         ssize_t r = op->call(op, iov, count, true);
         if (r != -EAGAIN && !(r == -EOPNOTSUPP && op->file_attempt))
             return r;
-        int next = wait_ready(&op->wait, r);
+        int next = wait_ready(&op->wait, r, op->file_attempt);
         if (next == CALL_DISK)
             return disk_call(op, iov, count, r);
         if (next == CALL_READY && op->writes)
@@ -640,7 +640,7 @@ int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool
     while (valid && poll_now(fd, GP_HUB_READ) == 0) {
         if (!w.checked && !listening_socket(fd))
             break;
-        int next = wait_ready(&w, -EAGAIN);
+        int next = wait_ready(&w, -EAGAIN, false);
         if (next == CALL_PLAIN)
             break;
         if (next < 0)
