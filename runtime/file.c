@@ -221,3 +221,28 @@ int gp__file_lockf(int fd, off_t length)
 {
     return take_lock(lockf_call, &(struct file_call){.fd = fd, .a = length}, F_TLOCK, F_LOCK);
 }
+
+/* ---- POSIX asynchronous I/O ---- */
+
+struct aio_suspend_call {
+    const struct aiocb *const *list;
+    int n;
+    const struct timespec *timeout;
+};
+
+static long aio_suspend_call(void *p)
+{
+    struct aio_suspend_call *c = p;
+    return neg_errno(gp__real.aio_suspend(c->list, c->n, c->timeout));
+}
+
+int gp__file_aio_suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
+{
+    static const struct timespec now = {0, 0};
+    struct aio_suspend_call c = {list, n, &now};
+    int r = (int)aio_suspend_call(&c);
+    if (r != -EAGAIN || (timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0))
+        return r;
+    c.timeout = timeout;
+    return (int)gp__pool_wait(aio_suspend_call, &c);
+}

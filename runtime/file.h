@@ -1,6 +1,6 @@
 /* Calls on files that wait without anything to poll for: syncs and size changes that wait
- * for the disk, and file locks that wait for another process. They run in the worker pool
- * (pool.h) while the calling green thread parks.
+ * for the disk, file locks that wait for another process, and waits for POSIX asynchronous
+ * I/O. They run in the worker pool (pool.h) while the calling green thread parks.
  *
  * Disk calls follow GREENPATCH_FILE_IO (config.h): inline runs them on the caller's
  * thread; auto and pool send them to the pool, except on a file system kept in memory
@@ -13,6 +13,7 @@
 #ifndef GP_FILE_H
 #define GP_FILE_H
 
+#include <aio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -39,5 +40,9 @@ int gp__file_flock(int fd, int operation);
 int gp__file_setlkw(int fd, int cmd, void *lock);
 /* lockf F_LOCK. */
 int gp__file_lockf(int fd, off_t length);
+
+/* aio_suspend: tried without waiting, then waited for in the pool (glibc's own helper
+ * threads, which no green thread is, complete the requests). */
+int gp__file_aio_suspend(const struct aiocb *const list[], int n, const struct timespec *timeout);
 
 #endif

@@ -172,6 +172,22 @@ int gp__ipc_mq_send(mqd_t q, const char *msg, size_t size, unsigned prio,
 
 /* ---- terminals ---- */
 
-static long tcdrain_call(void *fd) { return neg_errno(gp__real.tcdrain(*(int *)fd)); }
+struct terminal_call {
+    int fd;
+    int duration; /* tcsendbreak */
+    bool sends_break;
+};
 
-int gp__ipc_tcdrain(int fd) { return (int)gp__pool_call(tcdrain_call, &fd); }
+static long terminal_call(void *p)
+{
+    struct terminal_call *c = p;
+    return neg_errno(c->sends_break ? gp__real.tcsendbreak(c->fd, c->duration)
+                                    : gp__real.tcdrain(c->fd));
+}
+
+int gp__ipc_tcdrain(int fd) { return (int)gp__pool_call(terminal_call, &(struct terminal_call){.fd = fd}); }
+
+int gp__ipc_tcsendbreak(int fd, int duration)
+{
+    return (int)gp__pool_call(terminal_call, &(struct terminal_call){fd, duration, true});
+}

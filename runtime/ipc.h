@@ -5,7 +5,8 @@
  * would wait parks on the hub until the queue is ready, as read does on a pipe; a signal
  * handler ends the wait with EINTR unless it has SA_RESTART (signal(7)). The System V calls
  * have nothing to poll: they wait in the worker pool (gp__pool_wait), which a signal
- * handler does not interrupt (natively they would fail with EINTR); tcdrain too.
+ * handler does not interrupt (natively they would fail with EINTR); tcdrain and
+ * tcsendbreak (which waits for the break to be sent) too.
  *
  * All functions return a count or 0, or a negative errno. */
 #ifndef GP_IPC_H
@@ -29,5 +30,6 @@ ssize_t gp__ipc_mq_receive(mqd_t q, char *msg, size_t size, unsigned *prio,
 int gp__ipc_mq_send(mqd_t q, const char *msg, size_t size, unsigned prio,
                     const struct timespec *abs_timeout);
 int gp__ipc_tcdrain(int fd);
+int gp__ipc_tcsendbreak(int fd, int duration);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef GP_REAL_H
 #define GP_REAL_H
 
+#include <aio.h>
 #include <mqueue.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -129,6 +130,8 @@
     X(int, fcntl, (int, int, ...))                                                            \
     X(int, lockf, (int, int, off_t))                                                          \
     X(int, tcdrain, (int))                                                                    \
+    X(int, tcsendbreak, (int, int))                                                           \
+    X(int, aio_suspend, (const struct aiocb *const[], int, const struct timespec *))          \
     X(ssize_t, msgrcv, (int, void *, size_t, long, int))                                      \
     X(int, msgsnd, (int, const void *, size_t, int))                                          \
     X(int, semop, (int, struct sembuf *, size_t))                                             \

@@ -267,7 +267,9 @@ static const char files_ipc_out[] =
     "semop of the removed set: -1 EINVAL\n"
     "tcdrain of a pseudo-terminal: 0\n"
     "tcdrain of a pipe: -1 ENOTTY\n"
-    "tcdrain of a closed fd: -1 EBADF\n";
+    "tcdrain of a closed fd: -1 EBADF\n"
+    "tcsendbreak of a pseudo-terminal: 0\n"
+    "tcsendbreak of a pipe: -1 ENOTTY\n";
 
 /* POSIX message queues wait on the hub (one OS thread), System V calls in the pool. */
 Test(files, ipc_waits_let_the_other_threads_run, .timeout = 40)
@@ -284,6 +286,27 @@ Test(files, ipc_waits_let_the_other_threads_run, .timeout = 40)
                                               "semop of two operations at once", "semtimedop",
                                               NULL};
     expect_pool_used(&pair, "files_ipc", in_the_pool);
+    run_pair_free(&pair);
+}
+
+/* glibc's helper thread carries out a read of a pipe that the ticker writes to; the main
+ * thread waits for it in aio_suspend (in the pool). */
+Test(files, aio_suspend_lets_the_other_threads_run, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "files_aio", NULL, NULL,
+                    "aio_suspend with a zero timeout, nothing done: EAGAIN\n"
+                    "aio_suspend with a 20 ms timeout, nothing done: EAGAIN\n"
+                    "aio_suspend: 0\n"
+                    "aio_suspend waited while the other thread ticked 3 times\n"
+                    "aio_error: 0, aio_return: 3, data \"abc\"\n"
+                    "aio_suspend64 with a 20 ms timeout, nothing done: EAGAIN\n"
+                    "aio_suspend64: 0\n"
+                    "aio_suspend64 waited while the other thread ticked 3 times\n"
+                    "aio_return: 3\n"
+                    "aio_suspend of a request already returned: 0\n"
+                    "aio_suspend of a list of NULL: 0\n",
+                    0);
     run_pair_free(&pair);
 }
 

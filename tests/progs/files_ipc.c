@@ -4,8 +4,9 @@
  * removes the queue); under the shim both are green threads of one OS thread, so the call
  * returning at all proves the ticker ran meanwhile. What the calls return (counts, bytes,
  * priorities, errnos) is compared with the native run, with the calls that do not wait and
- * the errors: ENOMSG, E2BIG, EIDRM, EAGAIN, EINVAL, EBADF, EMSGSIZE, ETIMEDOUT. tcdrain on
- * a pseudo-terminal has nothing to wait for, its results only are compared.
+ * the errors: ENOMSG, E2BIG, EIDRM, EAGAIN, EINVAL, EBADF, EMSGSIZE, ETIMEDOUT. tcdrain and
+ * tcsendbreak on a pseudo-terminal have nothing to wait for, their results only are
+ * compared.
  *
  * The ticker reports the OS thread count while main waits: under the shim a POSIX message
  * queue wait is on the hub, in the one OS thread (they come first, before any worker
@@ -233,6 +234,8 @@ static void terminals(void)
     must_succeed(pipe(p) ? errno : 0, "pipe");
     CALL("tcdrain of a pipe", tcdrain(p[0]));
     CALL("tcdrain of a closed fd", tcdrain(999));
+    CALL("tcsendbreak of a pseudo-terminal", tcsendbreak(slave, 0));
+    CALL("tcsendbreak of a pipe", tcsendbreak(p[0], 0));
     close(p[0]), close(p[1]), close(master), close(slave);
 }
 

@@ -1,0 +1,28 @@
+/* Waiting for POSIX asynchronous I/O without stalling other green threads: glibc's own
+ * helper threads carry the requests out; a wait that does not end at once waits in the
+ * worker pool (file.h). The calls moved from librt to libc in glibc 2.34 and exist in two
+ * versions; aio_suspend64 is the same function on x86_64.
+ * Interposes: aio_suspend, aio_suspend64.
+ * coverage pool: aio_suspend aio_suspend64 */
+#include "shim.h"
+
+#include "file.h"
+
+#include <aio.h>
+
+GP_EXPORT_VERSIONS(aio_suspend, "GLIBC_2.34", "GLIBC_2.2.5")
+int aio_suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
+{
+    if (!gp_cooperative())
+        return gp__real.aio_suspend(list, n, timeout);
+    int saved = errno;
+    return (int)gp_return(gp__file_aio_suspend(list, n, timeout), saved);
+}
+
+/* struct aiocb64 is struct aiocb on x86_64 (off_t is 64 bits). */
+GP_EXPORT_VERSIONS(aio_suspend64, "GLIBC_2.34", "GLIBC_2.2.5")
+int aio_suspend64(const struct aiocb64 *const list[], int n, const struct timespec *timeout)
+{
+    _Static_assert(sizeof(struct aiocb64) == sizeof(struct aiocb), "aiocb64 is aiocb");
+    return aio_suspend((const struct aiocb *const *)list, n, timeout);
+}
