@@ -7,7 +7,8 @@
  * (tmpfs, procfs, ...), where nothing waits for a device. A lock is first tried without
  * waiting, inline; only a lock that another holder keeps is waited for in the pool, as a
  * wait for another party (gp__pool_wait). Like the kernel's disk waits, a pool call is not
- * interrupted by a signal handler: the handler runs when the call is done (see README).
+ * interrupted by a signal handler: the handler runs when the call is done (natively a lock
+ * wait fails with EINTR when a handler without SA_RESTART runs; not here).
  *
  * All functions return 0 (or a count) or a negative errno. */
 #ifndef GP_FILE_H
