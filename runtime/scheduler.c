@@ -70,8 +70,8 @@ static void finish_switch_in(void)
         if (dead->detached)
             forget(dead);
     }
+    gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     errno = gp__current->saved_errno;
-    gp__resolver_switched_in(gp__current);
 }
 
 static struct gp_thread *pick_next(void)
