@@ -30,6 +30,8 @@ PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC)) 
                 $(patsubst tests/progs/%.cc,$(BUILD)/tests/progs/%,$(PROGS_CXX_SRC))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
+BENCH_SRC    := $(sort $(wildcard bench/*.c))
+BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 
@@ -48,7 +50,7 @@ CFLAGS_stdio_unlocked_calls := -O0
 # The names a fortified build binds to: __printf_chk, __fgets_chk, __fread_chk, ...
 CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 
-.PHONY: all test asan demo clean setup progs examples tests coverage
+.PHONY: all test asan demo clean setup progs examples tests coverage bench
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -67,6 +69,8 @@ $(LIB): $(LIB_OBJ) $(MAP)
 progs: $(PROGS)
 examples: $(EXAMPLES)
 tests: $(TESTS)
+# Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
+bench: $(BENCH)
 
 $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
@@ -77,6 +81,10 @@ $(BUILD)/tests/progs/%: tests/progs/%.cc | $(LIB)
 	$(CXX) $(CXXFLAGS_PROG) $< -o $@ $(PROG_LDLIBS_$*)
 
 $(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $< -o $@
+
+$(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@
 

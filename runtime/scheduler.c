@@ -9,6 +9,7 @@
 #include "guard.h"
 #include "hub.h"
 #include "real.h"
+#include "resolver.h"
 #include "signals.h"
 #include "waitq.h"
 
@@ -71,6 +72,7 @@ static void finish_switch_in(void)
         if (dead->detached)
             forget(dead);
     }
+    gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     errno = gp__current->saved_errno;
 }
 
@@ -280,6 +282,7 @@ void gp__sched_exit(void *result)
         exit(0);
     gp__sched_live--;
     gp__signal_forget_thread(self);
+    gp__resolver_forget_thread(self);
     self->result = result;
     self->state = GP_DEAD;
     if (self->joiner)

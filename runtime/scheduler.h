@@ -55,6 +55,8 @@ struct gp_thread {
     enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
     struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
     int deferred_signals;        /* signals.c: handlers waiting to run on this thread */
+    struct gp_resolver_thread *resolver; /* resolver.c: its resolver state and results,
+                                          * made when first needed */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */
