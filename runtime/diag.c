@@ -1,6 +1,8 @@
 /* See diag.h. */
 #include "diag.h"
 
+#include "real.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,24 +30,30 @@ void gp__diag(const char *fmt, ...)
         return;
     n += (size_t)len < sizeof line - n - 1 ? (size_t)len : sizeof line - n - 2;
     line[n++] = '\n';
+    struct iovec iov = {.iov_base = line, .iov_len = n};
+    /* A report about the real-function table itself comes before the table is filled:
+     * only the plain attempt then (the names below are the shim's own). */
+    if (!gp__real.syscall) {
+        pwritev2(2, &iov, 1, -1, RWF_NOWAIT);
+        return;
+    }
     /* A stderr whose reader is gone must not turn the report into a death by SIGPIPE: the
      * signal is held during the write and dropped if the write raised it. */
     sigset_t pipe_only, before, pending;
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
-    sigpending(&pending);
+    gp__real.pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
+    gp__real.sigpending(&pending);
     bool was_pending = sigismember(&pending, SIGPIPE);
-    struct iovec iov = {.iov_base = line, .iov_len = n};
     ssize_t w = pwritev2(2, &iov, 1, -1, RWF_NOWAIT);
     if (w < 0 && (errno == EAGAIN || errno == EOPNOTSUPP)) {
         struct pollfd p = {.fd = 2, .events = POLLOUT};
         if (poll(&p, 1, STDERR_WAIT_MS) == 1 && (p.revents & POLLOUT))
-            w = syscall(SYS_write, 2, line, n); /* one line: fits a writable pipe's room */
+            w = gp__real.syscall(SYS_write, 2, line, n); /* one line: fits a pipe's room */
     }
     if (w < 0 && errno == EPIPE && !was_pending) {
         struct timespec now = {0};
-        sigtimedwait(&pipe_only, NULL, &now);
+        gp__real.sigtimedwait(&pipe_only, NULL, &now);
     }
-    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    gp__real.pthread_sigmask(SIG_SETMASK, &before, NULL);
 }
