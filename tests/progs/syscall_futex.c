@@ -354,10 +354,10 @@ int main(void)
     pthread_t ticker = start_thread(NULL, tick, NULL);
     check_answers();
     check_bitsets();
+    check_cooperation(); /* before glibc starts its timer thread */
     check_wake_from_an_os_thread();
     check_shared_futex_across_processes();
     check_requeue();
-    check_cooperation();
     stop_ticking = true;
     join_or_die(ticker);
     return 0;
