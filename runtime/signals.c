@@ -596,17 +596,17 @@ static void set_mask(struct gp_thread *t, uint64_t bits)
  * handler's business only: what the shim does around it leaves errno alone. */
 static void run_handler_on(struct gp_thread *t, int sig, const struct sigaction *a, siginfo_t *info)
 {
-    int e = errno;
-    uint64_t before = t->sig_blocked;
+    const int before_errno = errno;
+    const uint64_t before = t->sig_blocked;
     set_mask(t, before | handler_mask(sig, a));
     ucontext_t context;
     getcontext(&context);
     gp__sigset_store(&context.uc_sigmask, before);
-    errno = e;
+    errno = before_errno;
     run_handler(sig, a, info, &context);
-    e = errno;
+    int handler_errno = errno;
     set_mask(t, gp__sigset_bits(&context.uc_sigmask));
-    errno = e;
+    errno = handler_errno;
 }
 
 enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t)
