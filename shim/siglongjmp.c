@@ -20,30 +20,16 @@ static void take_saved_mask(struct __jmp_buf_tag *env)
         gp__signal_jump_mask(&env->__saved_mask);
 }
 
-GP_EXPORT void siglongjmp(sigjmp_buf env, int val)
-{
-    take_saved_mask(env);
-    gp__real.siglongjmp(env, val);
-    __builtin_unreachable();
-}
+/* Each name calls its own real function (under ASan each is its own interceptor). */
+#define GP_JUMP(name)                                                                         \
+    GP_EXPORT void name(struct __jmp_buf_tag env[1], int val)                                 \
+    {                                                                                         \
+        take_saved_mask(env);                                                                 \
+        gp__real.name(env, val);                                                              \
+        __builtin_unreachable();                                                              \
+    }
 
-GP_EXPORT void longjmp(jmp_buf env, int val)
-{
-    take_saved_mask(env);
-    gp__real.longjmp(env, val);
-    __builtin_unreachable();
-}
-
-GP_EXPORT void _longjmp(jmp_buf env, int val)
-{
-    take_saved_mask(env);
-    gp__real._longjmp(env, val);
-    __builtin_unreachable();
-}
-
-GP_EXPORT void __longjmp_chk(sigjmp_buf env, int val)
-{
-    take_saved_mask(env);
-    gp__real.__longjmp_chk(env, val);
-    __builtin_unreachable();
-}
+GP_JUMP(siglongjmp)
+GP_JUMP(longjmp)
+GP_JUMP(_longjmp)
+GP_JUMP(__longjmp_chk)

@@ -40,21 +40,6 @@ static void install_noting(int sig)
     must_succeed(sigaction(sig, &sa, NULL) ? errno : 0, "sigaction");
 }
 
-static atomic_bool stop_ticking;
-
-/* Keeps a second thread alive and switching; it blocks every signal, so that those sent to
- * the process go to the threads each check means. */
-static void *tick(void *arg)
-{
-    (void)arg;
-    sigset_t all;
-    sigfillset(&all);
-    must_succeed(pthread_sigmask(SIG_SETMASK, &all, NULL), "pthread_sigmask");
-    while (!stop_ticking)
-        usleep(2000);
-    return NULL;
-}
-
 static void *report_inherited(void *arg)
 {
     (void)arg;
@@ -255,7 +240,7 @@ int main(int argc, char **argv)
         return 0;
     }
     self_path = argv[0];
-    pthread_t ticker = start_thread(NULL, tick, NULL);
+    pthread_t ticker = start_quiet_ticker();
     report_os_threads("ticker-alive");
     check_inheritance();
     check_blocked_then_unblocked();

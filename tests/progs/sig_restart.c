@@ -328,32 +328,17 @@ static void check_one_of_several(void)
     unblock(SIGUSR1);
 }
 
-static atomic_bool stop_ticking;
-
-/* Keeps a thread alive that takes no signal, so that every wait above is a green one. */
-static void *tick(void *arg)
-{
-    (void)arg;
-    sigset_t all;
-    sigfillset(&all);
-    must_succeed(pthread_sigmask(SIG_SETMASK, &all, NULL), "pthread_sigmask");
-    while (!stop_ticking)
-        usleep(2000);
-    return NULL;
-}
-
 int main(void)
 {
     alarm(SAFETY_ALARM_S * 2);
     signal(SIGPIPE, SIG_IGN);
-    pthread_t ticker = start_thread(NULL, tick, NULL);
+    pthread_t ticker = start_quiet_ticker();
     report_os_threads("ticker-alive");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_case(&cases[i], SA_RESTART);
         run_case(&cases[i], 0);
     }
     check_one_of_several();
-    stop_ticking = true;
-    join_or_die(ticker);
+    stop_quiet_ticker(ticker);
     return 0;
 }

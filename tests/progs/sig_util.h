@@ -77,6 +77,30 @@ static inline timer_t signal_process_in_ms(int sig, long ms)
     return timer;
 }
 
+/* A second thread that stays alive and switching until stopped, so that every wait of the
+ * program is a green one under the shim. It blocks every signal: those sent to the process
+ * go to the threads each check means. */
+static atomic_bool quiet_ticker_stop __attribute__((unused));
+
+static inline void *quiet_ticker_main(void *arg)
+{
+    (void)arg;
+    sigset_t all;
+    sigfillset(&all);
+    must_succeed(pthread_sigmask(SIG_SETMASK, &all, NULL), "pthread_sigmask");
+    while (!quiet_ticker_stop)
+        usleep(2000);
+    return NULL;
+}
+
+static inline pthread_t start_quiet_ticker(void) { return start_thread(NULL, quiet_ticker_main, NULL); }
+
+static inline void stop_quiet_ticker(pthread_t ticker)
+{
+    quiet_ticker_stop = true;
+    join_or_die(ticker);
+}
+
 static inline const char *signal_name(int sig)
 {
     if (sig <= 0)

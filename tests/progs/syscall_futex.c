@@ -337,28 +337,17 @@ static void check_cooperation(void)
            yes_no(coop_finish(&t) && ticks == COOP_TICKS));
 }
 
-static atomic_bool stop_ticking;
-
-static void *tick(void *arg)
-{
-    (void)arg;
-    while (!stop_ticking)
-        usleep(2000);
-    return NULL;
-}
-
 int main(void)
 {
     alarm(SAFETY_ALARM_S);
     check_glib_style_locks();
-    pthread_t ticker = start_thread(NULL, tick, NULL);
+    pthread_t ticker = start_quiet_ticker();
     check_answers();
     check_bitsets();
     check_cooperation(); /* before glibc starts its timer thread */
     check_wake_from_an_os_thread();
     check_shared_futex_across_processes();
     check_requeue();
-    stop_ticking = true;
-    join_or_die(ticker);
+    stop_quiet_ticker(ticker);
     return 0;
 }
