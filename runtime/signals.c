@@ -122,6 +122,20 @@ static void run_handler(int sig, const struct sigaction *a, siginfo_t *info, voi
         a->sa_handler(sig);
 }
 
+/* Handlers running where the signal interrupted this OS thread, which may be anywhere. A
+ * handler that leaves by siglongjmp leaves this raised: then only the slower wakes are
+ * used from then on, which are right anywhere. */
+static __thread volatile sig_atomic_t at_once_depth;
+
+static void run_at_once(int sig, const struct sigaction *a, siginfo_t *info, void *uctx)
+{
+    at_once_depth++;
+    run_handler(sig, a, info, uctx);
+    at_once_depth--;
+}
+
+bool gp__signal_in_handler(void) { return at_once_depth > 0; }
+
 /* What a handler adds to its thread's mask while it runs. */
 static uint64_t handler_mask(int sig, const struct sigaction *a)
 {
@@ -312,7 +326,8 @@ static struct entry *pending_entry(struct gp_thread *target, uint64_t set)
  * thread: the one pthread_kill named; for a signal aimed at the OS thread (raise, SIGPIPE),
  * the thread that ran when it was raised; for others the main thread, or the running
  * thread, if it takes the signal (kernel/signal.c, complete_signal); else ANY. */
-static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running)
+static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running,
+                                   bool running_takes)
 {
     bool ours = info->si_pid == getpid();
     if (info->si_code == SI_TKILL && ours) {
@@ -332,9 +347,9 @@ static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thr
     } else if (info->si_code == SI_TKILL && main_alive) {
         return main; /* another process's tgkill names the OS thread, whose TID is main's */
     }
-    if (main_alive && takes(main, sig))
+    if (main_alive && (main == running ? running_takes : takes(main, sig)))
         return main;
-    if (!running->is_hub && takes(running, sig))
+    if (!running->is_hub && running_takes)
         return running;
     return ANY;
 }
@@ -362,18 +377,22 @@ static struct gp_thread *taker_of(int sig)
 /* A handler that runs in the trampoline, on the running thread: the kernel has added the
  * handler's mask to the real one, and the running thread's mask says so too. The mask
  * afterwards is the one the handler returns with (its ucontext's, which sigreturn
- * restores); a siglongjmp out of the handler sets its own. */
+ * restores); a siglongjmp out of the handler sets its own. Inside a system call that set
+ * a mask of its own (swapped), the kernel restores the real mask when that call returns:
+ * the shim's record of it stays. */
 static void run_in_trampoline(struct gp_thread *t, int sig, const struct sigaction *a,
-                              siginfo_t *info, ucontext_t *uc)
+                              siginfo_t *info, ucontext_t *uc, bool swapped)
 {
     uint64_t before = t->sig_blocked, entry = gp__sigset_bits(&uc->uc_sigmask);
     uint64_t during = handler_mask(sig, a);
     t->sig_blocked = before | during;
-    gp__signal_real_mask = entry | during;
-    run_handler(sig, a, info, uc);
+    if (!swapped)
+        gp__signal_real_mask = entry | during;
+    run_at_once(sig, a, info, uc);
     uint64_t after = gp__sigset_bits(&uc->uc_sigmask);
     t->sig_blocked = after == entry ? before : after;
-    gp__signal_real_mask = after;
+    if (!swapped)
+        gp__signal_real_mask = after;
     if (t->sig_blocked != t->sig_counted)
         counts_stale = 1;
     if ((t->sig_pending | process_pending) & ~t->sig_blocked)
@@ -386,23 +405,31 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
     struct sigaction a = program_action[sig];
     if (!running) {
         /* No green threads yet, or another OS thread took it. */
-        run_handler(sig, &a, info, uctx);
+        run_at_once(sig, &a, info, uctx);
         return;
     }
     int saved_errno = errno;
     bool restart = restarts(sig, &a);
-    struct gp_thread *t = target_of(sig, info, running);
     uint64_t bit = gp__sigbit(sig);
-    if (t == running && running->interrupt == GP_INTR_NEVER && !busy &&
-        !((running->sig_blocked | running->sig_waiting) & bit) && has_handler(&a)) {
+    /* The real mask differs from the one the shim set while a system call sets a mask of
+     * its own for its duration (ppoll, pselect, epoll_pwait made for real): the kernel let
+     * the signal through for the running thread, which takes it as natively. */
+    ucontext_t *uc = uctx;
+    bool swapped = gp__sigset_bits(&uc->uc_sigmask) != gp__signal_real_mask;
+    bool running_unblocked = !running->is_hub && (swapped || !(running->sig_blocked & bit));
+    bool running_takes = running_unblocked || (running->sig_waiting & bit);
+    struct gp_thread *t = target_of(sig, info, running, running_takes);
+    if (t == running && running_unblocked && running->interrupt == GP_INTR_NEVER && !busy &&
+        !(running->sig_waiting & bit) && has_handler(&a)) {
         errno = saved_errno;
-        run_in_trampoline(running, sig, &a, info, uctx);
+        run_in_trampoline(running, sig, &a, info, uc, swapped);
         return;
     }
     /* Pending for a thread (or the process) that blocks it or waits for it in sigwait;
      * otherwise due on t, run at the end of its wait (also while it sets the wait up or
      * takes it down, when it is the running one). */
-    bool pending = t == PROCESS || (t != ANY && (!takes(t, sig) || (t->sig_waiting & bit)));
+    bool t_takes = t == running ? running_takes : t != ANY && t != PROCESS && takes(t, sig);
+    bool pending = t == PROCESS || (t != ANY && (!t_takes || (t->sig_waiting & bit)));
     sigset_t saved;
     block_all(&saved);
     bool recorded = pending ? add_entry(PENDING, t, sig, info, NULL, false)
@@ -410,7 +437,7 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
     unblock_saved(&saved);
     errno = saved_errno;
     if (!recorded) {
-        run_handler(sig, &a, info, uctx); /* the pool is full: run it here rather than lose it */
+        run_at_once(sig, &a, info, uctx); /* the pool is full: run it here rather than lose it */
         return;
     }
     /* On the hub the loop may be about to sleep: wake it. (On a green thread the scheduler
@@ -663,7 +690,9 @@ int gp__signal_mask(int how, const sigset_t *set, sigset_t *old)
             return -EINVAL;
         }
         set_mask(t, bits);
-        gp__signal_run_deferred(t);
+        /* Inside a wait (ppoll's mask, hub.c) what it unblocked ends the wait instead. */
+        if (t->interrupt == GP_INTR_NEVER)
+            gp__signal_run_deferred(t);
     }
     if (old)
         gp__sigset_store(old, was);

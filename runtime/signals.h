@@ -49,7 +49,8 @@ static inline void gp__sigset_store(sigset_t *s, uint64_t bits) { s->__val[0] = 
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old);
 
 /* The calling green thread's mask, as pthread_sigmask(how, set, old) changes and reports
- * it. Signals it unblocks that were pending are handled before it returns. Returns 0 or
+ * it. Signals it unblocks that were pending are handled before it returns, or, inside an
+ * interruptible wait (a wait with a mask of its own), end that wait. Returns 0 or
  * -EINVAL. */
 int gp__signal_mask(int how, const sigset_t *set, sigset_t *old);
 /* The signals pending for the calling green thread or the process that it blocks. */
@@ -78,6 +79,10 @@ bool gp__signal_pending(void);
 enum gp_handlers_ran { GP_HANDLERS_NONE, GP_HANDLERS_RESTART, GP_HANDLERS_INTERRUPT };
 bool gp__signal_has_deferred(const struct gp_thread *t);
 enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t);
+/* True inside a handler that the trampoline runs where the signal interrupted the calling
+ * OS thread (not at the end of a wait): the wait table and the run queue may be in the
+ * middle of a change there, and only async-signal-safe ways to wake a thread will do. */
+bool gp__signal_in_handler(void);
 
 /* The scheduler's hooks: the main thread is adopted (its mask is the OS thread's) with the
  * hub; a spawned thread inherits its creator's mask; a thread that exits takes no more

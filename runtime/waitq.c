@@ -29,25 +29,32 @@ static struct gp_list *bucket_of(const void *key)
     return b;
 }
 
-/* One park on the queue. The signal bracket (signals.h) is the caller's: with it open, a
- * handler deferred to the thread ends the park with GP_WAKE_INTERRUPT. */
-static enum gp_wake park_queued(const void *key, uint32_t bits, int64_t deadline)
+/* One park on the queue, as intr says for signal handlers (GP_INTR_NEVER also when the
+ * signal bracket is the caller's). *woken says whether a waker took the waiter off: one
+ * that came between the timer (or a signal) and the return to this thread counted it as
+ * woken. */
+static enum gp_wake park_queued(const void *key, uint32_t bits, int64_t deadline,
+                                enum gp_interrupt intr, bool *woken)
 {
     struct waiter w = {.key = key, .bits = bits, .thread = gp__current};
     gp__list_push_back(bucket_of(key), &w.link);
-    enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
-    /* A waker removes the waiter it wakes. One that came between the timer (or a signal)
-     * and our return to this thread counted us as woken: report the wake, so that it is
-     * not lost. */
-    if (w.link.next == &w.link)
-        return GP_WAKE_READY;
+    enum gp_wake why = gp__hub_park_until(deadline, intr);
+    *woken = w.link.next == &w.link;
     gp__list_remove(&w.link);
     return why;
 }
 
+enum gp_wake gp__waitq_wait_intr(const void *key, int64_t deadline, enum gp_interrupt intr)
+{
+    bool woken;
+    enum gp_wake why = park_queued(key, GP_WAITQ_ALL_BITS, deadline, intr, &woken);
+    /* A wake that came is reported, so that it is not lost; an interrupt wins over it. */
+    return woken && why != GP_WAKE_INTERRUPT ? GP_WAKE_READY : why;
+}
+
 enum gp_wake gp__waitq_wait(const void *key, int64_t deadline)
 {
-    return park_queued(key, GP_WAITQ_ALL_BITS, deadline);
+    return gp__waitq_wait_intr(key, deadline, GP_INTR_NEVER);
 }
 
 enum gp_wake gp__waitq_wait_bits(const void *key, uint32_t bits, int64_t deadline,
@@ -55,8 +62,11 @@ enum gp_wake gp__waitq_wait_bits(const void *key, uint32_t bits, int64_t deadlin
 {
     struct gp_thread *self = gp__current;
     gp__signal_enter_wait(self, intr);
-    enum gp_wake why = park_queued(key, bits, deadline);
+    bool woken;
+    enum gp_wake why = park_queued(key, bits, deadline, GP_INTR_NEVER, &woken);
     gp__signal_leave_wait(self);
+    if (woken)
+        why = GP_WAKE_READY;
     if (!gp__signal_has_deferred(self))
         return why == GP_WAKE_INTERRUPT ? GP_WAKE_SIGNAL : why;
     enum gp_handlers_ran ran = gp__signal_run_deferred(self);

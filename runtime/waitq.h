@@ -15,6 +15,9 @@
 
 /* Parks the caller on key until woken (GP_WAKE_READY) or deadline (GP_WAKE_TIMEOUT). */
 enum gp_wake gp__waitq_wait(const void *key, int64_t deadline);
+/* The same, in a wait that a signal handler may end as intr says: then GP_WAKE_INTERRUPT,
+ * even when a wake came too (the caller passes on a wake it does not use). */
+enum gp_wake gp__waitq_wait_intr(const void *key, int64_t deadline, enum gp_interrupt intr);
 /* The same, for a futex wait: woken only by wakes whose bits share one with bits, and, as
  * intr says, by signal handlers. Those deferred to the caller run once it is off the
  * queue; GP_WAKE_INTERRUPT says they end the wait, GP_WAKE_SIGNAL that they ran and the
