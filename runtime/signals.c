@@ -411,11 +411,12 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
     int saved_errno = errno;
     bool restart = restarts(sig, &a);
     uint64_t bit = gp__sigbit(sig);
-    /* The real mask differs from the one the shim set while a system call sets a mask of
-     * its own for its duration (ppoll, pselect, epoll_pwait made for real): the kernel let
-     * the signal through for the running thread, which takes it as natively. */
+    /* A signal that the real mask the shim set blocks comes only while a system call has
+     * a mask of its own for its duration (ppoll, pselect, epoll_pwait made for real): the
+     * kernel let it through for the running thread, which takes it as natively. (The
+     * context then holds the mask that call restores.) */
     ucontext_t *uc = uctx;
-    bool swapped = gp__sigset_bits(&uc->uc_sigmask) != gp__signal_real_mask;
+    bool swapped = gp__signal_real_mask & bit;
     bool running_unblocked = !running->is_hub && (swapped || !(running->sig_blocked & bit));
     bool running_takes = running_unblocked || (running->sig_waiting & bit);
     struct gp_thread *t = target_of(sig, info, running, running_takes);
