@@ -156,7 +156,8 @@ long gp__futex(uint32_t *uaddr, int op, uint32_t val, long arg4, uint32_t *uaddr
     switch (op & FUTEX_CMD_MASK) {
     case FUTEX_WAIT:
         if (gp__sched_others())
-            return wait_green(uaddr, op, val, (const struct timespec *)arg4, FUTEX_BITSET_MATCH_ANY);
+            return wait_green(uaddr, op, val, (const struct timespec *)arg4,
+                              FUTEX_BITSET_MATCH_ANY);
         break;
     case FUTEX_WAIT_BITSET:
         if (gp__sched_others())

@@ -185,7 +185,10 @@ static void block_all(sigset_t *saved)
     gp__real.pthread_sigmask(SIG_BLOCK, &all, saved);
 }
 
-static void unblock_saved(const sigset_t *saved) { gp__real.pthread_sigmask(SIG_SETMASK, saved, NULL); }
+static void unblock_saved(const sigset_t *saved)
+{
+    gp__real.pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
 
 static void set_real_mask(uint64_t bits)
 {
@@ -714,7 +717,8 @@ void gp__signal_pending_set(sigset_t *out)
     sigset_t kernel;
     sigemptyset(&kernel);
     gp__real.sigpending(&kernel);
-    uint64_t bits = gp__sigset_bits(&kernel) | ((t->sig_pending | process_pending) & t->sig_blocked);
+    uint64_t bits =
+        gp__sigset_bits(&kernel) | ((t->sig_pending | process_pending) & t->sig_blocked);
     gp__sigset_store(out, bits); /* the kernel's word only, as the real call writes */
 }
 

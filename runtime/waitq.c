@@ -93,7 +93,10 @@ int gp__waitq_wake_bits(const void *key, int n, uint32_t bits)
     return woken;
 }
 
-int gp__waitq_wake(const void *key, int n) { return gp__waitq_wake_bits(key, n, GP_WAITQ_ALL_BITS); }
+int gp__waitq_wake(const void *key, int n)
+{
+    return gp__waitq_wake_bits(key, n, GP_WAITQ_ALL_BITS);
+}
 
 void gp__waitq_after_fork(void)
 {

@@ -95,8 +95,8 @@ static long through_wrapper(long n, long *a, bool *done)
     case SYS_nanosleep:
         return nanosleep((const struct timespec *)a[0], (struct timespec *)a[1]);
     case SYS_clock_nanosleep:
-        return errno_convention(clock_nanosleep((clockid_t)a[0], (int)a[1],
-                                                (const struct timespec *)a[2], (struct timespec *)a[3]));
+        return errno_convention(clock_nanosleep(
+            (clockid_t)a[0], (int)a[1], (const struct timespec *)a[2], (struct timespec *)a[3]));
     case SYS_poll:
         return poll((struct pollfd *)a[0], (nfds_t)a[1], (int)a[2]);
     case SYS_ppoll: {
@@ -143,7 +143,8 @@ static long through_wrapper(long n, long *a, bool *done)
     case SYS_rt_sigtimedwait:
         if (a[3] != KERNEL_SIGSET_SIZE)
             return invalid();
-        return sigtimedwait((const sigset_t *)a[0], (siginfo_t *)a[1], (const struct timespec *)a[2]);
+        return sigtimedwait((const sigset_t *)a[0], (siginfo_t *)a[1],
+                            (const struct timespec *)a[2]);
     case SYS_rt_sigsuspend:
         if (a[1] != KERNEL_SIGSET_SIZE)
             return invalid();

@@ -12,14 +12,19 @@
 /* ---- masks ---- */
 
 static const char sig_masks_out[] =
-    "a new thread starts with its creator's mask: yes; it unblocks SIGUSR1 and blocks SIGUSR2 for itself: yes\n"
+    "a new thread starts with its creator's mask: yes; it unblocks SIGUSR1 and blocks SIGUSR2 "
+    "for itself: yes\n"
     "the creator's mask is unchanged: SIGUSR1 blocked yes, SIGUSR2 blocked no\n"
     "raise of a blocked signal: handler ran 0, pending: yes\n"
     "after unblocking: handler ran 1 (on this thread 1), pending: no\n"
-    "in the handler: its own signal blocked yes, its sa_mask blocked yes; after it: SIGWINCH blocked no\n"
-    "pthread_kill of a thread that blocks the signal: pending for it yes, for main no; its handler ran on it when it unblocked: yes\n"
-    "a signal for the process that every thread blocks: pending for main yes, for another thread yes, handler ran 0\n"
-    "a signal for the process that only a reading thread takes: its read EINTR, handler ran 1, on that thread 1\n"
+    "in the handler: its own signal blocked yes, its sa_mask blocked yes; after it: SIGWINCH "
+    "blocked no\n"
+    "pthread_kill of a thread that blocks the signal: pending for it yes, for main no; its "
+    "handler ran on it when it unblocked: yes\n"
+    "a signal for the process that every thread blocks: pending for main yes, for another thread "
+    "yes, handler ran 0\n"
+    "a signal for the process that only a reading thread takes: its read EINTR, handler ran 1, "
+    "on that thread 1\n"
     "siglongjmp restores the mask sigsetjmp saved: SIGUSR2 blocked no (round 1)\n"
     "sigblock yes, sigsetmask back yes, siggetmask agrees yes, sighold yes, sigrelse yes\n"
     "fork child of a thread: SIGTTIN blocked yes, SIGUSR1 blocked no\n"
@@ -42,7 +47,8 @@ Test(signals, masks_are_per_thread_and_pending_signals_wait_for_an_unblock, .tim
 static const char sig_waits_out[] =
     "sigwait for SIGUSR1 sent to the process: 0 USR1\n"
     "sigwait: the other thread ticked 3 times meanwhile: yes\n"
-    "sigwaitinfo for SIGUSR2 queued to the process: USR2, code SI_QUEUE, value 42, from this process: yes\n"
+    "sigwaitinfo for SIGUSR2 queued to the process: USR2, code SI_QUEUE, value 42, from this "
+    "process: yes\n"
     "sigwaitinfo: the other thread ticked 3 times meanwhile: yes\n"
     "sigtimedwait for SIGUSR1 sent to the main thread: USR1, code SI_USER\n"
     "sigtimedwait: the other thread ticked 3 times meanwhile: yes\n"
@@ -51,7 +57,8 @@ static const char sig_waits_out[] =
     "sigtimedwait with a bad timeout: -1 EINVAL\n"
     "sigtimedwait when a handler for another signal runs (SA_RESTART): -1 EINTR, handler ran 1\n"
     "sigtimedwait-eintr: the other thread ticked 3 times meanwhile: yes\n"
-    "sigsuspend with SIGUSR1 unblocked for the wait: -1 EINTR, handler ran 1, SIGUSR1 blocked again: yes\n"
+    "sigsuspend with SIGUSR1 unblocked for the wait: -1 EINTR, handler ran 1, SIGUSR1 blocked "
+    "again: yes\n"
     "sigsuspend: the other thread ticked 3 times meanwhile: yes\n"
     "pause until a handler runs (SA_RESTART): -1 EINTR, handler ran 1\n"
     "pause: the other thread ticked 3 times meanwhile: yes\n"
@@ -113,7 +120,8 @@ static const char sig_restart_out[] =
     "connect with SO_SNDTIMEO, no SA_RESTART: -1 EINTR, handler ran 1\n"
     "futex wait with a timeout, SA_RESTART: -1 EINTR, handler ran 1\n"
     "futex wait with a timeout, no SA_RESTART: -1 EINTR, handler ran 1\n"
-    "a signal for the process, no SA_RESTART, 3 reading threads take it: 1 read interrupted, 2 read their byte, handler ran 1\n";
+    "a signal for the process, no SA_RESTART, 3 reading threads take it: 1 read interrupted, 2 "
+    "read their byte, handler ran 1\n";
 
 /* signal(7)'s rule for every cooperative call, and a handler for the process interrupting
  * exactly one of several waiting threads. */
@@ -140,7 +148,8 @@ static const char syscall_futex_out[] =
     "FUTEX_WAIT on a misaligned word: -1 EINVAL\n"
     "FUTEX_WAKE with nobody waiting: 0 0\n"
     "FUTEX_WAKE_BITSET with bitset 0: -1 EINVAL\n"
-    "FUTEX_WAKE_BITSET 0x2 woke the waiter with 0x2 (0) and left the one with 0x1 waiting: yes; 0x1 then woke it (0)\n"
+    "FUTEX_WAKE_BITSET 0x2 woke the waiter with 0x2 (0) and left the one with 0x1 waiting: yes; "
+    "0x1 then woke it (0)\n"
     "FUTEX_WAIT ended by another thread's wake: yes, after it ticked 3 times: yes\n"
     "FUTEX_WAIT woken by a timer thread's FUTEX_WAKE: 0 0, word 1\n"
     "shared FUTEX_WAIT woken by another process: 0, word 1\n"

@@ -93,7 +93,10 @@ static inline void *quiet_ticker_main(void *arg)
     return NULL;
 }
 
-static inline pthread_t start_quiet_ticker(void) { return start_thread(NULL, quiet_ticker_main, NULL); }
+static inline pthread_t start_quiet_ticker(void)
+{
+    return start_thread(NULL, quiet_ticker_main, NULL);
+}
 
 static inline void stop_quiet_ticker(pthread_t ticker)
 {

@@ -17,7 +17,10 @@
 
 static pthread_t main_thread;
 
-static void kill_process(void *sig) { must_succeed(kill(getpid(), (int)(intptr_t)sig) ? errno : 0, "kill"); }
+static void kill_process(void *sig)
+{
+    must_succeed(kill(getpid(), (int)(intptr_t)sig) ? errno : 0, "kill");
+}
 
 static void queue_usr2(void *unused)
 {
@@ -26,7 +29,10 @@ static void queue_usr2(void *unused)
     must_succeed(sigqueue(getpid(), SIGUSR2, v) ? errno : 0, "sigqueue");
 }
 
-static void kill_main(void *sig) { must_succeed(pthread_kill(main_thread, (int)(intptr_t)sig), "pthread_kill"); }
+static void kill_main(void *sig)
+{
+    must_succeed(pthread_kill(main_thread, (int)(intptr_t)sig), "pthread_kill");
+}
 
 static void print_ticks(const char *what, struct coop_ticker *t)
 {

@@ -46,7 +46,8 @@ struct mutex {
 static void mutex_lock(struct mutex *m)
 {
     uint32_t expected = 0;
-    if (__atomic_compare_exchange_n(&m->word, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    if (__atomic_compare_exchange_n(&m->word, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED))
         return;
     while (__atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE) != 0)
         futex_wait(&m->word, 2);
@@ -253,7 +254,8 @@ static void wake_from_timer_thread(union sigval v)
 
 static void check_wake_from_an_os_thread(void)
 {
-    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = wake_from_timer_thread};
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD,
+                          .sigev_notify_function = wake_from_timer_thread};
     timer_t timer;
     must_succeed(timer_create(CLOCK_MONOTONIC, &ev, &timer) ? errno : 0, "timer_create");
     struct itimerspec in_100ms = {.it_value = {.tv_nsec = 100000000}};
@@ -300,8 +302,8 @@ static void check_requeue(void)
     pthread_t b = start_thread(NULL, wait_to_be_requeued, NULL);
     long moved = 0;
     while (moved < 2) {
-        long r = futex(&requeue_from, FUTEX_CMP_REQUEUE_PRIVATE, 0, (const struct timespec *)(uintptr_t)INT_MAX,
-                       &requeue_to, 0);
+        long r = futex(&requeue_from, FUTEX_CMP_REQUEUE_PRIVATE, 0,
+                       (const struct timespec *)(uintptr_t)INT_MAX, &requeue_to, 0);
         moved += r > 0 ? r : 0;
         if (moved < 2)
             usleep(1000);
