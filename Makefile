@@ -37,6 +37,8 @@ TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 
 # Extra libraries for individual helper programs: PROG_LDLIBS_<name>.
 PROG_LDLIBS_libevent_user := -levent
+PROG_LDLIBS_syscall_glib  := $(shell pkg-config --libs glib-2.0)
+CFLAGS_syscall_glib       := $(shell pkg-config --cflags glib-2.0)
 PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUILD)) $(SAN)
 CFLAGS_api_user           := -Iruntime
 PROG_LDLIBS_api_offload   := $(PROG_LDLIBS_api_user)

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "hub.h"
+#include "real.h"
 #include "scheduler.h"
 #include "waitq.h"
 
@@ -40,7 +41,7 @@ static void wait_while(pthread_barrier_t *b, const unsigned int *word, unsigned 
 static void wake_all(pthread_barrier_t *b, unsigned int *word, int shared)
 {
     int op = FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG);
-    syscall(SYS_futex, word, op, INT_MAX, NULL, NULL, 0);
+    gp__real.syscall(SYS_futex, word, op, INT_MAX, NULL, NULL, 0);
     gp__waitq_wake(b, INT_MAX);
 }
 

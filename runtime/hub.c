@@ -272,42 +272,53 @@ static bool tracked(const struct fd_waiter *w)
     return (size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == w || w->prev);
 }
 
+/* One park on the n fds, with a waiter for each from the caller, without the signal
+ * bracket (signals.h), which is the caller's. */
+static enum gp_wake park_on_fds(struct gp_hub_fd *fds, size_t n, struct fd_waiter *w,
+                                int64_t deadline)
+{
+    for (size_t i = 0; i < n; i++) {
+        fds[i].fired = 0;
+        w[i] = (struct fd_waiter){.thread = gp__current, .report = &fds[i]};
+        if (!fds[i].events)
+            continue;
+        ev_io_init(&w[i].io, on_fd_ready, fds[i].fd, fds[i].events);
+        /* No memory to remember the waiter: wait without close() support rather than fail
+         * a call that natively cannot fail this way. */
+        if (track_fd(&w[i], fds[i].fd) < 0)
+            w[i].prev = w[i].next = NULL;
+        ev.io_start(hub.loop, &w[i].io);
+    }
+    enum gp_wake why = park_until(deadline);
+    /* A waiter that a close() took off already is stopped and untracked. */
+    for (size_t i = 0; i < n; i++) {
+        if (!fds[i].events)
+            continue;
+        ev.io_stop(hub.loop, &w[i].io);
+        if (tracked(&w[i]))
+            untrack_fd(&w[i]);
+    }
+    return why;
+}
+
 /* The wait of gp__hub_wait_fds, with a waiter for each of the n fds from the caller. */
 static enum gp_wake wait_fds(struct gp_hub_fd *fds, size_t n, struct fd_waiter *w,
                              int64_t deadline, enum gp_interrupt intr, const sigset_t *mask)
 {
     for (;;) {
         /* Interruptible before anything is registered, and until all of it is undone: a
-         * signal in between is deferred to this thread, never handled in the middle. */
+         * signal in between is deferred to this thread, never handled in the middle. The
+         * thread's mask for the wait is set inside, so that what it unblocks is deferred
+         * to the wait too. */
         gp__signal_enter_wait(gp__current, intr);
         sigset_t saved;
         if (mask)
-            pthread_sigmask(SIG_SETMASK, mask, &saved);
-        for (size_t i = 0; i < n; i++) {
-            fds[i].fired = 0;
-            w[i] = (struct fd_waiter){.thread = gp__current, .report = &fds[i]};
-            if (!fds[i].events)
-                continue;
-            ev_io_init(&w[i].io, on_fd_ready, fds[i].fd, fds[i].events);
-            /* No memory to remember the waiter: wait without close() support rather than
-             * fail a call that natively cannot fail this way. */
-            if (track_fd(&w[i], fds[i].fd) < 0)
-                w[i].prev = w[i].next = NULL;
-            ev.io_start(hub.loop, &w[i].io);
-        }
-        enum gp_wake why = park_until(deadline);
-        /* A waiter that a close() took off already is stopped and untracked. */
-        for (size_t i = 0; i < n; i++) {
-            if (!fds[i].events)
-                continue;
-            ev.io_stop(hub.loop, &w[i].io);
-            if (tracked(&w[i]))
-                untrack_fd(&w[i]);
-        }
+            gp__signal_mask(SIG_SETMASK, mask, &saved);
+        enum gp_wake why = park_on_fds(fds, n, w, deadline);
         gp__signal_leave_wait(gp__current);
         bool goes_on = wait_goes_on(intr, &why);
         if (mask)
-            pthread_sigmask(SIG_SETMASK, &saved, NULL);
+            gp__signal_mask(SIG_SETMASK, &saved, NULL);
         if (!goes_on)
             return why;
     }
@@ -318,6 +329,13 @@ enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_inter
     struct gp_hub_fd one = {.fd = fd, .events = events};
     struct fd_waiter w;
     return wait_fds(&one, 1, &w, deadline, intr, NULL);
+}
+
+enum gp_wake gp__hub_wait_fd_bare(int fd, int events, int64_t deadline)
+{
+    struct gp_hub_fd one = {.fd = fd, .events = events};
+    struct fd_waiter w;
+    return park_on_fds(&one, 1, &w, deadline);
 }
 
 /* Waiters for this many fds live on the waiting thread's stack; more are malloc'd. */

@@ -36,6 +36,11 @@ enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr);
 /* Parks until fd is ready for events (GP_HUB_READ/GP_HUB_WRITE), the deadline passes,
  * another green thread closes fd (GP_WAKE_CLOSED), or as intr says, a signal handler runs. */
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr);
+/* The wait of gp__hub_wait_fd without its signal handling, for waits that register more
+ * of their own: the caller brackets it with gp__signal_enter_wait and leave_wait and runs
+ * the deferred handlers once it has undone its registrations (signals.h). (For a bare
+ * park, gp__hub_park_until with GP_INTR_NEVER inside such a bracket.) */
+enum gp_wake gp__hub_wait_fd_bare(int fd, int events, int64_t deadline);
 /* Parks until one of the n fds is ready for its events, one is closed by another green
  * thread, the deadline passes or, as intr says, a signal handler runs; fds[i].fired says
  * which. One park for all of them, from the fds' waiter lists. mask (or NULL) is the

@@ -11,6 +11,7 @@
 #include <mqueue.h>
 #include <netdb.h>
 #include <resolv.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -116,7 +117,29 @@
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
     X(__sighandler_t, signal, (int, __sighandler_t))                                          \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                      \
-    X(__sighandler_t, sysv_signal, (int, __sighandler_t))
+    X(__sighandler_t, sysv_signal, (int, __sighandler_t))                                     \
+    X(__sighandler_t, sigset, (int, __sighandler_t))                                          \
+    X(int, sigignore, (int))                                                                  \
+    X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                              \
+    X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                                  \
+    X(int, sigblock, (int))                                                                   \
+    X(int, sigsetmask, (int))                                                                 \
+    X(int, siggetmask, (void))                                                                \
+    X(int, sighold, (int))                                                                    \
+    X(int, sigrelse, (int))                                                                   \
+    X(int, sigpending, (sigset_t *))                                                          \
+    X(int, sigsuspend, (const sigset_t *))                                                    \
+    X(int, pause, (void))                                                                     \
+    X(int, sigpause, (int))                                                                   \
+    X(int, __sigpause, (int, int))                                                            \
+    X(int, __xpg_sigpause, (int))                                                             \
+    X(int, sigwait, (const sigset_t *, int *))                                                \
+    X(int, sigwaitinfo, (const sigset_t *, siginfo_t *))                                      \
+    X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *))            \
+    X(void, siglongjmp, (struct __jmp_buf_tag *, int))                                        \
+    X(void, longjmp, (struct __jmp_buf_tag *, int))                                           \
+    X(void, _longjmp, (struct __jmp_buf_tag *, int))                                          \
+    X(void, __longjmp_chk, (struct __jmp_buf_tag *, int))
 
 /* poll, select, epoll */
 #define GP_REAL_POLL(X)                                                                       \
@@ -253,7 +276,8 @@
     X(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned, const struct timespec *))
 
 /* syscall() */
-#define GP_REAL_SYSCALL(X)
+#define GP_REAL_SYSCALL(X)                                                                    \
+    X(long, syscall, (long, ...))
 
 #define GP_REAL_FUNCTIONS(X)                                                                  \
     GP_REAL_THREADS(X)                                                                        \

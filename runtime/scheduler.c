@@ -33,6 +33,7 @@ static struct {
     struct gp_thread *main;    /* the program's main thread, once adopted */
     struct gp_thread *hub;     /* the hub's fiber, never on the run queue */
     struct gp_thread *reap;    /* exited; its stack is released once we are off it */
+    struct gp_thread *prev;    /* the fiber just switched from; NULL when it exited */
     uint64_t next_id;
     unsigned switches_since_poll;
     pthread_t os_thread;       /* the scheduler's OS thread */
@@ -57,11 +58,14 @@ static void switch_to(struct gp_thread *next)
     cur->saved_errno = errno;
     next->state = GP_RUNNING;
     gp__current = next;
+    sched.prev = cur;
     gp__fiber_switch(&cur->fiber, &next->fiber);
     finish_switch_in();
 }
 
-/* Runs on the fiber that was just switched to, before it continues. */
+/* Runs on the fiber that was just switched to, before it continues: the OS thread takes
+ * its signal mask, and a thread that is not in an interruptible wait runs the handlers
+ * deferred to it (signals.h). */
 static void finish_switch_in(void)
 {
     struct gp_thread *dead = sched.reap;
@@ -74,11 +78,13 @@ static void finish_switch_in(void)
     }
     gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     errno = gp__current->saved_errno;
+    gp__signal_switch_in(sched.prev, gp__current);
 }
 
 static struct gp_thread *pick_next(void)
 {
-    if (++sched.switches_since_poll >= SWITCHES_PER_POLL)
+    /* The hub also routes the signals that came while a green thread ran. */
+    if (++sched.switches_since_poll >= SWITCHES_PER_POLL || gp__signal_pending())
         return sched.hub;
     struct gp_list *n = gp__list_pop_front(&sched.run_queue);
     return n ? GP_CONTAINER_OF(n, struct gp_thread, run_link) : sched.hub;
@@ -116,13 +122,22 @@ enum gp_wake gp__sched_park(void)
         cur->wake = GP_WAKE_INTERRUPT;
         return cur->wake;
     }
-    cur->state = GP_PARKED;
-    schedule();
+    /* Woken only for a handler, which ran as the thread switched in: the wait goes on,
+     * with whatever it registered still in place. */
+    do {
+        cur->state = GP_PARKED;
+        schedule();
+    } while (cur->wake == GP_WAKE_SIGNAL);
     return cur->wake;
 }
 
 void gp__sched_unpark(struct gp_thread *t, enum gp_wake why)
 {
+    /* Runnable only for a handler: what it waited for came meanwhile, and ends the wait. */
+    if (t->state == GP_RUNNABLE && t->wake == GP_WAKE_SIGNAL && why != GP_WAKE_SIGNAL) {
+        t->wake = why;
+        return;
+    }
     if (t->state != GP_PARKED)
         return;
     t->wake = why;
@@ -223,6 +238,7 @@ static int start_scheduler(void)
     }
     gp__guard_install();
     pthread_atfork(NULL, NULL, forget_other_threads);
+    gp__signal_adopt(main, hub);
     sched.main = main;
     sched.hub = hub;
     sched.os_thread = gp__real.pthread_self();
@@ -261,6 +277,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
         return -EAGAIN;
     }
     gp__fiber_prepare(&t->fiber, thread_entry);
+    gp__signal_spawned(gp__current, t);
     sched.next_id++;
     t->start = start;
     t->arg = arg;
@@ -288,6 +305,7 @@ void gp__sched_exit(void *result)
     if (self->joiner)
         gp__sched_unpark(self->joiner, GP_WAKE_READY);
     sched.reap = self;
+    sched.prev = NULL;
     struct gp_thread *next = pick_next();
     next->state = GP_RUNNING;
     gp__current = next;

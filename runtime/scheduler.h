@@ -27,6 +27,8 @@ enum gp_wake {
     GP_WAKE_TIMEOUT,   /* its deadline passed first */
     GP_WAKE_CLOSED,    /* the fd it waited on was closed by another green thread */
     GP_WAKE_INTERRUPT, /* a signal handler ran while it waited */
+    GP_WAKE_SIGNAL,    /* only a signal handler is due: it runs and the wait goes on
+                        * (gp__sched_park never returns it; waitq.h says where it does) */
 };
 
 enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
@@ -57,6 +59,13 @@ struct gp_thread {
     int deferred_signals;        /* signals.c: handlers waiting to run on this thread */
     struct gp_resolver_thread *resolver; /* resolver.c: its resolver state and results,
                                           * made when first needed */
+    /* Signal masks and pending signals, owned by signals.c; a set holds signal sig in bit
+     * sig - 1 (gp__sigbit in signals.h). */
+    uint64_t sig_blocked;        /* the thread's mask; the OS thread's real one while it runs */
+    uint64_t sig_counted;        /* sig_blocked as the hub's mask last counted it */
+    uint64_t sig_waiting;        /* in sigwait and the like: the signals it takes */
+    uint64_t sig_pending;        /* pending for this thread: they came while it blocked them */
+    struct gp_list sig_link;     /* on signals.c's list of live green threads */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

@@ -109,7 +109,7 @@ int gp__mutex_unlock(pthread_mutex_t *m)
     m->__data.__owner = 0;
     m->__data.__nusers--;
     if (__atomic_exchange_n(&m->__data.__lock, 0, __ATOMIC_RELEASE) > 1)
-        syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        gp__real.syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     gp__waitq_wake(m, 1);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "scheduler.h"
 
 #include <errno.h>
+#include <signal.h>
 
 #define GP_EXPORT __attribute__((visibility("default")))
 
@@ -41,6 +42,10 @@ static inline int gp_return_error(int r, int saved_errno)
     errno = saved_errno;
     return -r;
 }
+
+/* pthread_sigmask as the program calls it (shim/pthread_sigmask.c), for the other calls
+ * that change the mask (sigset). */
+int gp_shim_pthread_sigmask(int how, const sigset_t *set, sigset_t *old);
 
 /* The gate for calls that can block: true when the call should go through the runtime. */
 static inline bool gp_cooperative(void) { return gp__init() && gp__sched_others(); }

@@ -1,7 +1,7 @@
 /* Signal handlers: the program's handlers run behind the shim's trampoline, so that a
  * handler ends a green thread's wait with EINTR as it would end a blocked system call
  * (runtime/signals.h). The program sees its own actions, as it set them.
- * Interposes: sigaction, signal, bsd_signal, sysv_signal, __sysv_signal. */
+ * Interposes: sigaction, signal, bsd_signal, sysv_signal, __sysv_signal, sigset, sigignore. */
 #include "shim.h"
 
 #include "config.h"
@@ -72,4 +72,40 @@ GP_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
 GP_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t handler)
 {
     return sysv_signal(sig, handler);
+}
+
+/* System V's sigset (glibc sysdeps/posix/sigset.c): SIG_HOLD blocks the signal; any other
+ * disposition is installed (no mask, no flags) and the signal unblocked. Returns SIG_HOLD
+ * when the signal was blocked before, else the previous disposition. */
+GP_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
+{
+    if (!wrap_handlers())
+        return gp__real.sigset(sig, disp);
+    int saved = errno;
+    sigset_t one, old;
+    sigemptyset(&one);
+    if (sigaddset(&one, sig) < 0)
+        return SIG_ERR;
+    struct sigaction act = {.sa_handler = disp}, previous;
+    sigemptyset(&act.sa_mask);
+    bool hold = disp == SIG_HOLD;
+    int r = gp__signal_action(sig, hold ? NULL : &act, &previous);
+    if (r == 0)
+        r = -gp_shim_pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &one, &old);
+    if (r < 0) {
+        errno = -r;
+        return SIG_ERR;
+    }
+    errno = saved;
+    return sigismember(&old, sig) ? SIG_HOLD : previous.sa_handler;
+}
+
+GP_EXPORT int sigignore(int sig)
+{
+    if (!wrap_handlers())
+        return gp__real.sigignore(sig);
+    struct sigaction act = {.sa_handler = SIG_IGN};
+    sigemptyset(&act.sa_mask);
+    int saved = errno;
+    return (int)gp_return(gp__signal_action(sig, &act, NULL), saved);
 }

@@ -40,4 +40,7 @@ Test(valgrind, pipes) { check_under_valgrind("io_pipe_pingpong"); }
 Test(valgrind, socket_timeouts) { check_under_valgrind("io_timeouts"); }
 Test(valgrind, signals) { check_under_valgrind("signals"); }
 Test(valgrind, signals_for_other_threads) { check_under_valgrind("signals_threads"); }
+Test(valgrind, signal_masks) { check_under_valgrind("sig_masks"); }
+Test(valgrind, signal_waits) { check_under_valgrind("sig_waits"); }
+Test(valgrind, futexes_through_syscall) { check_under_valgrind("syscall_futex"); }
 Test(valgrind, sync_after_main_exited) { check_under_valgrind("sync_edges"); }
