@@ -194,9 +194,7 @@ enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
     if (intr == GP_INTR_NEVER)
         return park_until(deadline);
     for (;;) {
-        gp__signal_enter_wait(gp__current, intr);
-        enum gp_wake why = park_until(deadline);
-        gp__signal_leave_wait(gp__current);
+        enum gp_wake why = gp__hub_wait_once(-1, 0, deadline, intr);
         if (!wait_goes_on(intr, &why))
             return why;
     }
@@ -241,27 +239,38 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
     gp__sched_unpark(GP_CONTAINER_OF(w, struct fd_waiter, io)->thread, GP_WAKE_READY);
 }
 
+enum gp_wake gp__hub_wait_once(int fd, int events, int64_t deadline, enum gp_interrupt intr)
+{
+    /* Interruptible before anything is registered, and until all of it is undone: a signal
+     * in between is deferred to this thread, never handled in the middle. */
+    gp__signal_enter_wait(gp__current, intr);
+    if (fd < 0) {
+        enum gp_wake why = park_until(deadline);
+        gp__signal_leave_wait(gp__current);
+        return why;
+    }
+    struct fd_waiter w = {.thread = gp__current};
+    ev_io_init(&w.io, on_fd_ready, fd, events);
+    if (track_fd(&w, fd) < 0) {
+        /* No memory to remember the waiter: wait without close() support rather than fail
+         * a call that natively cannot fail this way. */
+        w.prev = w.next = NULL;
+    }
+    ev.io_start(hub.loop, &w.io);
+    enum gp_wake why = park_until(deadline);
+    if (why != GP_WAKE_CLOSED) {
+        ev.io_stop(hub.loop, &w.io);
+        if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
+            untrack_fd(&w);
+    }
+    gp__signal_leave_wait(gp__current);
+    return why;
+}
+
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
 {
     for (;;) {
-        /* Interruptible before anything is registered, and until all of it is undone: a
-         * signal in between is deferred to this thread, never handled in the middle. */
-        gp__signal_enter_wait(gp__current, intr);
-        struct fd_waiter w = {.thread = gp__current};
-        ev_io_init(&w.io, on_fd_ready, fd, events);
-        if (track_fd(&w, fd) < 0) {
-            /* No memory to remember the waiter: wait without close() support rather than
-             * fail a call that natively cannot fail this way. */
-            w.prev = w.next = NULL;
-        }
-        ev.io_start(hub.loop, &w.io);
-        enum gp_wake why = park_until(deadline);
-        if (why != GP_WAKE_CLOSED) {
-            ev.io_stop(hub.loop, &w.io);
-            if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
-                untrack_fd(&w);
-        }
-        gp__signal_leave_wait(gp__current);
+        enum gp_wake why = gp__hub_wait_once(fd, events, deadline, intr);
         if (!wait_goes_on(intr, &why))
             return why;
     }

@@ -7,9 +7,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 
 /* One list per area, so that each area adds its names in one place. */
@@ -75,7 +78,15 @@
 #define GP_REAL_POLL(X)
 
 /* waiting for and starting processes */
-#define GP_REAL_PROCESS(X)
+#define GP_REAL_PROCESS(X)                                                                    \
+    X(pid_t, wait, (int *))                                                                   \
+    X(pid_t, waitpid, (pid_t, int *, int))                                                    \
+    X(pid_t, wait3, (int *, int, struct rusage *))                                            \
+    X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                                     \
+    X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                                        \
+    X(int, system, (const char *))                                                            \
+    X(FILE *, popen, (const char *, const char *))                                            \
+    X(int, pclose, (FILE *))
 
 /* stdio streams */
 #define GP_REAL_STDIO(X)

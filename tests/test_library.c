@@ -11,7 +11,11 @@
 
 /* name@version for every exported symbol; a name with two versions appears twice. */
 static const char *const expected_exports[] = {
+    "_IO_popen@GLIBC_2.2.5",
     "__sysv_signal@GLIBC_2.2.5",
+    "__vfork@GLIBC_2.2.5",
+    "__wait@GLIBC_2.2.5",
+    "__waitpid@GLIBC_2.2.5",
     "accept4@GLIBC_2.10",
     "accept@GLIBC_2.2.5",
     "bsd_signal@GLIBC_2.2.5",
@@ -25,6 +29,8 @@ static const char *const expected_exports[] = {
     "gp_spawn@GREENPATCH_0",
     "gp_yield@GREENPATCH_0",
     "nanosleep@GLIBC_2.2.5",
+    "pclose@GLIBC_2.2.5",
+    "popen@GLIBC_2.2.5",
     "pthread_clockjoin_np@GLIBC_2.31",
     "pthread_clockjoin_np@GLIBC_2.34",
     "pthread_cond_broadcast@GLIBC_2.3.2",
@@ -66,8 +72,15 @@ static const char *const expected_exports[] = {
     "sigaction@GLIBC_2.2.5",
     "signal@GLIBC_2.2.5",
     "sleep@GLIBC_2.2.5",
+    "system@GLIBC_2.2.5",
     "sysv_signal@GLIBC_2.2.5",
     "usleep@GLIBC_2.2.5",
+    "vfork@GLIBC_2.2.5",
+    "wait3@GLIBC_2.2.5",
+    "wait4@GLIBC_2.2.5",
+    "wait@GLIBC_2.2.5",
+    "waitid@GLIBC_2.2.5",
+    "waitpid@GLIBC_2.2.5",
     "write@GLIBC_2.2.5",
     "writev@GLIBC_2.2.5",
 };
