@@ -37,7 +37,8 @@ GP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
     return green_wait4(pid, status, options, NULL);
 }
 
-GP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options) __attribute__((alias("waitpid"), copy(waitpid)));
+GP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
+    __attribute__((alias("waitpid"), copy(waitpid)));
 
 GP_EXPORT pid_t wait(int *status)
 {

@@ -114,7 +114,8 @@ static void waitid_calls(void)
     r = waitid(P_PID, (id_t)child.pid, NULL, WEXITED);
     printf("waitid(P_PID, NULL info): %d, ticks %d\n", r, coop_ticks(&ticker));
     finish();
-    printf("the child is gone after it: %s\n", error_name(waitpid(child.pid, NULL, WNOHANG) < 0 ? errno : 0));
+    pid_t gone = waitpid(child.pid, NULL, WNOHANG);
+    printf("the child is gone after it: %s\n", error_name(gone < 0 ? errno : 0));
 }
 
 /* ---- 2. WNOWAIT and WNOHANG ---- */
