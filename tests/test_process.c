@@ -75,17 +75,19 @@ Test(process, handlers_interrupt_or_restart_waits_and_stops_are_reported, .timeo
                     "waitid, handler without SA_RESTART: -1 EINTR, si_pid 0, handler ran 1, "
                     "ticks 3\n"
                     "  then waitpid: the child, exited 3\n"
-                    "waitpid, handler with SA_RESTART: the child, exited 4, handler ran 1\n"
-                    "wait, handler with SA_RESTART: the child, exited 5, handler ran 1\n"
-                    "waitpid, SIGCHLD handler without SA_RESTART: the child, exited 6, "
+                    "waitpid, handler with SA_RESTART: the child, exited 4, handler ran 1, "
+                    "ticks 3\n"
+                    "wait, handler with SA_RESTART: the child, exited 5, handler ran 1, ticks 3\n"
+                    "waitid, handler with SA_RESTART: the child, exited 6, handler ran 1, ticks 3\n"
+                    "waitpid, SIGCHLD handler without SA_RESTART: the child, exited 7, "
                     "handler ran 1\n"
-                    "waitid(P_ALL), SIGCHLD handler without SA_RESTART: 0, si_status 7, "
+                    "waitid(P_ALL), SIGCHLD handler without SA_RESTART: 0, si_status 8, "
                     "handler ran 1\n"
                     "waitpid(WUNTRACED): the child, stopped by SIGSTOP, ticks 3\n"
                     "waitpid(WCONTINUED): the child, continued\n"
                     "waitid(WSTOPPED): 0, si_code CLD_STOPPED, si_status SIGSTOP, ticks 3\n"
                     "waitid(P_ALL, WCONTINUED): 0, si_code CLD_CONTINUED, si_status SIGCONT\n"
-                    "waitpid(-1, WUNTRACED | WCONTINUED): the child, exited 8, ticks 3\n",
+                    "waitpid(-1, WUNTRACED | WCONTINUED): the child, exited 9, ticks 3\n",
                     0);
     expect_os_threads(&pair, "proc_wait_signals", "eintr-waitpid", 2);
     expect_os_threads(&pair, "proc_wait_signals", "wuntraced", 2);

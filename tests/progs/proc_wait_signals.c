@@ -48,57 +48,50 @@ static void reap(const char *after)
 
 /* ---- 1. EINTR, and SA_RESTART ---- */
 
+enum wait_call { WAITPID, WAIT, WAITID };
+static const char *const call_names[] = {"waitpid", "wait", "waitid"};
+
+/* The main thread waits in call for a child that exits with code, while the ticker sends
+ * it SIGUSR1 (handled with flags) and, with SA_RESTART, then lets the child end. */
+static void wait_while_signalled(enum wait_call call, int flags, int code)
+{
+    bool restart = flags & SA_RESTART;
+    set_handler(SIGUSR1, on_signal, flags);
+    child_start(&child, code);
+    handled = 0;
+    char where[32];
+    snprintf(where, sizeof where, "%s-%s", restart ? "restart" : "eintr", call_names[call]);
+    coop_start(&ticker, where, restart ? signal_main_then_end_child : signal_main, NULL);
+    int status = 0;
+    siginfo_t si;
+    pid_t reported;
+    if (call == WAITID) {
+        int r = waitid(P_PID, (id_t)child.pid, &si, WEXITED);
+        reported = r == 0 ? si.si_pid : r;
+        status = W_EXITCODE(si.si_status, 0);
+    } else {
+        reported = call == WAITPID ? waitpid(child.pid, &status, 0) : wait(&status);
+    }
+    int err = errno;
+    printf("%s, handler %s SA_RESTART: %s", call_names[call], restart ? "with" : "without",
+           wait_result(reported, child.pid, err));
+    if (reported == child.pid)
+        printf(", %s", status_text(status));
+    else if (call == WAITID)
+        printf(", si_pid %d", (int)si.si_pid); /* the kernel writes it when waitid fails */
+    printf(", handler ran %d, ticks %d\n", (int)handled, coop_ticks(&ticker));
+    CHECK(coop_finish(&ticker), "ticker");
+    if (!restart)
+        reap("waitpid");
+}
+
 static void interrupted(void)
 {
-    int status;
-    siginfo_t si;
-    set_handler(SIGUSR1, on_signal, 0);
-
-    child_start(&child, 1);
-    handled = 0;
-    coop_start(&ticker, "eintr-waitpid", signal_main, NULL);
-    pid_t r = waitpid(child.pid, &status, 0);
-    printf("waitpid, handler without SA_RESTART: %s, handler ran %d, ticks %d\n",
-           wait_result(r, child.pid, errno), (int)handled, coop_ticks(&ticker));
-    CHECK(coop_finish(&ticker), "ticker");
-    reap("waitpid");
-
-    child_start(&child, 2);
-    handled = 0;
-    coop_start(&ticker, "eintr-wait", signal_main, NULL);
-    r = wait(&status);
-    printf("wait, handler without SA_RESTART: %s, handler ran %d, ticks %d\n",
-           wait_result(r, child.pid, errno), (int)handled, coop_ticks(&ticker));
-    CHECK(coop_finish(&ticker), "ticker");
-    reap("waitpid");
-
-    child_start(&child, 3);
-    handled = 0;
-    coop_start(&ticker, "eintr-waitid", signal_main, NULL);
-    int ri = waitid(P_PID, (id_t)child.pid, &si, WEXITED);
-    printf("waitid, handler without SA_RESTART: %s, si_pid %d, handler ran %d, ticks %d\n",
-           wait_result(ri, -1, errno), (int)si.si_pid, (int)handled, coop_ticks(&ticker));
-    CHECK(coop_finish(&ticker), "ticker");
-    reap("waitpid");
-
-    set_handler(SIGUSR1, on_signal, SA_RESTART);
-    child_start(&child, 4);
-    handled = 0;
-    coop_start(&ticker, "restart-waitpid", signal_main_then_end_child, NULL);
-    status = 0;
-    r = waitpid(child.pid, &status, 0);
-    printf("waitpid, handler with SA_RESTART: %s, %s, handler ran %d\n",
-           wait_result(r, child.pid, errno), status_text(status), (int)handled);
-    CHECK(coop_finish(&ticker), "ticker");
-
-    child_start(&child, 5);
-    handled = 0;
-    coop_start(&ticker, "restart-wait", signal_main_then_end_child, NULL);
-    status = 0;
-    r = wait(&status);
-    printf("wait, handler with SA_RESTART: %s, %s, handler ran %d\n",
-           wait_result(r, child.pid, errno), status_text(status), (int)handled);
-    CHECK(coop_finish(&ticker), "ticker");
+    int code = 1;
+    for (enum wait_call call = WAITPID; call <= WAITID; call++)
+        wait_while_signalled(call, 0, code++);
+    for (enum wait_call call = WAITPID; call <= WAITID; call++)
+        wait_while_signalled(call, SA_RESTART, code++);
     set_handler(SIGUSR1, SIG_DFL, 0);
 }
 
@@ -107,7 +100,7 @@ static void interrupted(void)
 static void sigchld_for_the_child(void)
 {
     set_handler(SIGCHLD, on_signal, 0);
-    child_start(&child, 6);
+    child_start(&child, 7);
     handled = 0;
     coop_start(&ticker, "sigchld-waitpid", child_go_wake, &child);
     int status = 0;
@@ -116,7 +109,7 @@ static void sigchld_for_the_child(void)
            wait_result(r, child.pid, errno), status_text(status), (int)handled);
     CHECK(coop_finish(&ticker), "ticker");
 
-    child_start(&child, 7);
+    child_start(&child, 8);
     handled = 0;
     coop_start(&ticker, "sigchld-waitid", child_go_wake, &child);
     siginfo_t si;
@@ -144,7 +137,7 @@ static void start_stopping_child(void)
             raise(SIGSTOP);
         }
         child_wait_for_word(fds[0]);
-        _exit(8);
+        _exit(9);
     }
     close(fds[0]);
     child.go = fds[1];
