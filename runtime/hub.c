@@ -194,7 +194,9 @@ enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr)
     if (intr == GP_INTR_NEVER)
         return park_until(deadline);
     for (;;) {
-        enum gp_wake why = gp__hub_wait_once(-1, 0, deadline, intr);
+        gp__signal_enter_wait(gp__current, intr);
+        enum gp_wake why = park_until(deadline);
+        gp__signal_leave_wait(gp__current);
         if (!wait_goes_on(intr, &why))
             return why;
     }
@@ -239,16 +241,8 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
     gp__sched_unpark(GP_CONTAINER_OF(w, struct fd_waiter, io)->thread, GP_WAKE_READY);
 }
 
-enum gp_wake gp__hub_wait_once(int fd, int events, int64_t deadline, enum gp_interrupt intr)
+enum gp_wake gp__hub_wait_fd_bare(int fd, int events, int64_t deadline)
 {
-    /* Interruptible before anything is registered, and until all of it is undone: a signal
-     * in between is deferred to this thread, never handled in the middle. */
-    gp__signal_enter_wait(gp__current, intr);
-    if (fd < 0) {
-        enum gp_wake why = park_until(deadline);
-        gp__signal_leave_wait(gp__current);
-        return why;
-    }
     struct fd_waiter w = {.thread = gp__current};
     ev_io_init(&w.io, on_fd_ready, fd, events);
     if (track_fd(&w, fd) < 0) {
@@ -263,14 +257,17 @@ enum gp_wake gp__hub_wait_once(int fd, int events, int64_t deadline, enum gp_int
         if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
             untrack_fd(&w);
     }
-    gp__signal_leave_wait(gp__current);
     return why;
 }
 
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
 {
     for (;;) {
-        enum gp_wake why = gp__hub_wait_once(fd, events, deadline, intr);
+        /* Interruptible before anything is registered, and until all of it is undone: a
+         * signal in between is deferred to this thread, never handled in the middle. */
+        gp__signal_enter_wait(gp__current, intr);
+        enum gp_wake why = gp__hub_wait_fd_bare(fd, events, deadline);
+        gp__signal_leave_wait(gp__current);
         if (!wait_goes_on(intr, &why))
             return why;
     }

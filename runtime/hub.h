@@ -23,12 +23,11 @@ enum gp_wake gp__hub_park_until(int64_t deadline, enum gp_interrupt intr);
 /* Parks until fd is ready for events (GP_HUB_READ/GP_HUB_WRITE), the deadline passes,
  * another green thread closes fd (GP_WAKE_CLOSED), or as intr says, a signal handler runs. */
 enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr);
-/* One wait as gp__hub_wait_fd's (fd < 0: no fd, as gp__hub_park_until's) that runs no
- * handler: the signals deferred to the caller meanwhile (GP_WAKE_INTERRUPT when they ended
- * the wait; gp__signal_has_deferred) are left for the caller to run with
- * gp__signal_run_deferred once it has looked at what it waits for. For calls whose kernel
- * counterpart checks for its event before it checks for signals (wait4). */
-enum gp_wake gp__hub_wait_once(int fd, int events, int64_t deadline, enum gp_interrupt intr);
+/* The wait of gp__hub_wait_fd without its signal handling, for waits that register more
+ * of their own: the caller brackets it with gp__signal_enter_wait and leave_wait and runs
+ * the deferred handlers once it has undone its registrations (signals.h). (For a bare
+ * park, gp__hub_park_until with GP_INTR_NEVER inside such a bracket.) */
+enum gp_wake gp__hub_wait_fd_bare(int fd, int events, int64_t deadline);
 /* Called before fd is closed: every green thread waiting on it wakes with GP_WAKE_CLOSED. */
 void gp__hub_fd_closing(int fd);
 

@@ -116,8 +116,13 @@ static long wait_for_child(const struct child_wait *w)
             watch_exit = fd >= 0;
         }
         int64_t last = fd >= 0 && !stops_too(w) ? PAUSE_LAST_PIDFD_NS : PAUSE_LAST_NS;
-        enum gp_wake why = gp__hub_wait_once(fd, GP_HUB_READ, gp__deadline_after(pause),
-                                             GP_INTR_UNLESS_RESTART);
+        /* The handlers of signals that come meanwhile wait for this thread: they run
+         * below, once the call has looked for a child. */
+        gp__signal_enter_wait(self, GP_INTR_UNLESS_RESTART);
+        int64_t deadline = gp__deadline_after(pause);
+        enum gp_wake why = fd >= 0 ? gp__hub_wait_fd_bare(fd, GP_HUB_READ, deadline)
+                                   : gp__hub_park_until(deadline, GP_INTR_NEVER);
+        gp__signal_leave_wait(self);
         /* The kernel looks for a child to report before it looks at signals: a child that
          * ended together with a handler's signal is reported, and the handler runs after
          * the call (signal(7): with SA_RESTART a wait goes on after the handler). */
@@ -192,6 +197,11 @@ static int run_shell(const char *command, int *error)
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigdefault(&attr, &reset);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    /* posix_spawn's child shares this memory until it execs, but runs no code of the
+     * shim's: it calls glibc's internal functions only (libc.so calls nothing the shim
+     * interposes through its PLT: `objdump -R` lists the malloc family and ld.so's, glibc
+     * 2.36), with every signal blocked until it has reset the handlers. Meanwhile the
+     * kernel holds the calling OS thread until the exec (CLONE_VFORK): a short wait. */
     char *const argv[] = {"sh", "-c", (char *)command, NULL};
     pid_t pid;
     int spawn_error = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
