@@ -33,6 +33,8 @@ TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 PROG_LDLIBS_libevent_user := -levent
 PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUILD)) $(SAN)
 CFLAGS_api_user           := -Iruntime
+PROG_LDLIBS_api_offload   := $(PROG_LDLIBS_api_user)
+CFLAGS_api_offload        := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 

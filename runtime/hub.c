@@ -61,6 +61,7 @@ static struct {
     struct ev_loop *loop;
     ev_async async;                      /* woken by gp__hub_post from other OS threads */
     struct posted_wake *posted;          /* Treiber stack, pushed by any thread */
+    struct gp_hub_unpark *unparks;       /* Treiber stack, pushed by any thread */
     struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
     size_t fd_capacity;
 } hub;
@@ -80,6 +81,15 @@ static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
         gp__waitq_wake(list->key, list->n);
         free(list);
         list = next;
+    }
+    struct gp_hub_unpark *u = __atomic_exchange_n(&hub.unparks, NULL, __ATOMIC_ACQUIRE);
+    while (u) {
+        /* Read the node before taken is set: from then on its owner may reuse it. */
+        struct gp_hub_unpark *next = u->next;
+        struct gp_thread *t = u->thread;
+        u->taken = true;
+        gp__sched_unpark(t, GP_WAKE_READY);
+        u = next;
     }
 }
 
@@ -300,12 +310,23 @@ int gp__hub_post_wake(const void *key, int n)
     return 0;
 }
 
+void gp__hub_post_unpark(struct gp_hub_unpark *p)
+{
+    struct gp_hub_unpark *head = __atomic_load_n(&hub.unparks, __ATOMIC_RELAXED);
+    do
+        p->next = head;
+    while (!__atomic_compare_exchange_n(&hub.unparks, &head, p, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+    ev.async_send(hub.loop, &hub.async);
+}
+
 void gp__hub_after_fork(void)
 {
     /* The parent's loop shares its epoll instance and eventfd with the parent, and its
      * watchers belong to threads the child does not have. Its memory is dropped, not
      * freed: the watchers on it live on stacks that no longer run. */
     hub.posted = NULL;
+    hub.unparks = NULL;
     for (size_t fd = 0; fd < hub.fd_capacity; fd++)
         hub.fd_heads[fd] = NULL;
     if (hub.loop)

@@ -7,6 +7,7 @@
 
 #include "scheduler.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum { GP_HUB_READ = 1, GP_HUB_WRITE = 2 }; /* equal to libev's EV_READ and EV_WRITE */
@@ -35,6 +36,18 @@ void gp__hub_fd_closing(int fd);
  * condition variable that thread signalled; see waitq.h) through the hub. Returns 0 or
  * -ENOMEM. */
 int gp__hub_post_wake(const void *key, int n);
+/* A wake-up that an OS thread the scheduler does not run posts for one parked green
+ * thread. The poster owns the memory, which must stay valid until the hub has unparked the
+ * thread (the worker pool keeps it in the job, on the parked thread's own stack). */
+struct gp_hub_unpark {
+    struct gp_hub_unpark *next; /* on the hub's list of posted unparks */
+    struct gp_thread *thread;   /* parked until the hub takes this */
+    bool taken;                 /* set by the hub: from then on the memory is free again */
+};
+/* Any OS thread: has the hub set p->taken and unpark p->thread with GP_WAKE_READY.
+ * Async-signal-safe. The thread must not give up p's memory before p->taken: an early
+ * wake-up (a spurious unpark) is answered by parking again. */
+void gp__hub_post_unpark(struct gp_hub_unpark *p);
 /* In a fork child: a loop of the child's own, and no waiters (they were other threads). */
 void gp__hub_after_fork(void);
 /* From a signal handler: makes the hub look at what the handler noted (signals.h). */

@@ -4,8 +4,10 @@
 #ifndef GP_REAL_H
 #define GP_REAL_H
 
+#include <aio.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -14,6 +16,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <wordexp.h>
 
 /* One list per area, so that each area adds its names in one place. */
 /* thread life cycle, identity, cancellation, keys */
@@ -64,7 +67,9 @@
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
-    X(int, close, (int))
+    X(int, close, (int))                                                                      \
+    X(int, vdprintf, (int, const char *, va_list))                                            \
+    X(int, __vdprintf_chk, (int, int, const char *, va_list))
 
 /* signal dispositions, masks and waits */
 #define GP_REAL_SIGNALS(X)                                                                    \
@@ -96,6 +101,13 @@
 
 /* regular files and file locks */
 #define GP_REAL_FILES(X)
+/* the rest that goes to the worker pool as a whole */
+#define GP_REAL_POOLED(X)                                                                     \
+    X(int, aio_suspend, (const struct aiocb *const[], int, const struct timespec *))          \
+    X(int, lio_listio, (int, struct aiocb *const[], int, struct sigevent *))                  \
+    X(int, wordexp, (const char *, wordexp_t *, int))                                         \
+    X(void, sync, (void))                                                                     \
+    X(int, syncfs, (int))
 
 /* syscall() */
 #define GP_REAL_SYSCALL(X)
@@ -111,7 +123,8 @@
     GP_REAL_STDIO(X)                                                                          \
     GP_REAL_RESOLVER(X)                                                                       \
     GP_REAL_FILES(X)                                                                          \
-    GP_REAL_SYSCALL(X)
+    GP_REAL_SYSCALL(X)                                                                        \
+    GP_REAL_POOLED(X)
 
 #define GP_REAL_FIELD(ret, name, args) ret(*name) args;
 struct gp_real {

@@ -4,7 +4,9 @@
  * left to glibc: it compares the handles, which are unique for green threads too.)
  *
  * A green thread's pthread_t is its struct gp_thread; the main thread keeps the pthread_t
- * glibc gave it, so that glibc functions the shim does not interpose still work on it. */
+ * glibc gave it, so that glibc functions the shim does not interpose still work on it.
+ *
+ * coverage cooperative: pthread_join pthread_timedjoin_np pthread_clockjoin_np */
 #include "shim.h"
 
 #include "clock.h"

@@ -37,6 +37,7 @@ int main(void)
         return 1;
     }
     /* Only the child gets here: the parent has exited in daemon(). */
+    alarm(10); /* a fork child does not inherit the parent's */
     printf("daemon: another process: %s, a session of its own: %s\n",
            yes_no(getpid() != parent), yes_no(getsid(0) == getpid()));
     report_os_threads("daemon");

@@ -3,7 +3,10 @@
  * In the child: only the forking thread exists; it starts three threads, which wait until
  * it has counted the OS threads ("os-threads fork-child", thread_prog.h), then sleep and
  * end; it joins them, reports, and exits once the parent's ticker says so. In the parent:
- * the forking thread waits for the child in waitpid while the ticker ticks. */
+ * the forking thread waits for the child in waitpid while the ticker ticks.
+ * Both processes also call syncfs (on a pipe: nothing to write back), a call that may
+ * take long and that the shim hands to a worker thread: the parent before the fork, the
+ * child while its threads exist, which needs workers of the child's own. */
 #include "proc_util.h"
 
 enum { CHILD_THREADS = 3 };
@@ -25,11 +28,13 @@ static void *sleep_after_count(void *arg)
 
 static _Noreturn void child_main(int go)
 {
+    alarm(PROC_SAFETY_ALARM_S); /* a fork child does not inherit the parent's */
     int ticks_at_fork = parent_ticks;
     pthread_t threads[CHILD_THREADS];
     for (int i = 0; i < CHILD_THREADS; i++)
         threads[i] = start_thread(NULL, sleep_after_count, (void *)(intptr_t)i);
     report_os_threads("fork-child");
+    int synced = syncfs(go);
     pthread_mutex_lock(&lock);
     counted = true;
     pthread_cond_broadcast(&counted_cond);
@@ -37,9 +42,9 @@ static _Noreturn void child_main(int go)
     int joined = 0;
     for (int i = 0; i < CHILD_THREADS; i++)
         joined += join_or_die(threads[i]) == (void *)(intptr_t)i;
-    printf("child: %d threads of its own slept and were joined; the parent's ticker did not "
-           "tick here: %s\n",
-           joined, yes_no(parent_ticks == ticks_at_fork));
+    printf("child: syncfs: %d; %d threads of its own slept and were joined; the parent's "
+           "ticker did not tick here: %s\n",
+           synced, joined, yes_no(parent_ticks == ticks_at_fork));
     fflush(stdout);
     child_wait_for_word(go);
     exit(12);
@@ -52,6 +57,10 @@ static void *fork_and_wait(void *arg)
     (void)arg;
     int fds[2];
     CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe2");
+    printf("parent: syncfs: %d\n", syncfs(fds[0]));
+    /* Under the shim a worker thread ran it; by the time of the fork it waits for the next
+     * job, and the child must not count on it. */
+    usleep(COOP_TICK_US);
     fflush(stdout);
     child.pid = fork();
     CHECK(child.pid >= 0, "fork");
