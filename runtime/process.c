@@ -18,8 +18,8 @@
  *    nanosleep and others fail with EINTR even with SA_RESTART, where SIG_DFL never
  *    interrupts anything); with SIG_IGN, or SIGCHLD blocked, no signal comes at all.
  *  - A pidfd for each child. Linux lists a process's children only with
- *    CONFIG_PROC_CHILDREN (/proc/PID/task/TID/children), which kernels may lack (this one
- *    does), and children that appear during the wait, and stops, would still need a poll.
+ *    CONFIG_PROC_CHILDREN (/proc/PID/task/TID/children), which kernels may lack (the one
+ *    this was written on does), and children that appear during the wait, and stops, would still need a poll.
  *  - The worker pool. A worker blocked in wait4 cannot be called back when a signal
  *    handler ends the caller's wait with EINTR: it would reap a child after the call has
  *    returned, and waits for long-lived children would hold workers that other jobs need. */
@@ -71,8 +71,7 @@ static long attempt(const struct child_wait *w)
     return w->info->si_pid != 0;
 }
 
-/* Whether the wait ends on the exit of one process only, and whether stops or continues
- * end it too (then only a poll tells). */
+/* Whether the exit of one particular process ends the wait, so that a pidfd tells of it. */
 static bool single_process(const struct child_wait *w)
 {
     if (!w->waitid)
@@ -80,11 +79,12 @@ static bool single_process(const struct child_wait *w)
     return (w->options & WEXITED) && (w->idtype == P_PID || w->idtype == P_PIDFD);
 }
 
+/* Whether stops or continues end the wait too: no pidfd tells of those. */
 static bool stops_too(const struct child_wait *w) { return w->options & (WUNTRACED | WCONTINUED); }
 
 /* An fd that becomes readable when the waited-for process exits: the program's own pidfd
- * (*own false) or a new one, or -1 when none can be had (pidfd_open refuses a thread, or
- * the fd table is full). */
+ * (*own false) or a new one, or -1 when none can be had (pidfd_open refuses a thread, the
+ * fd table is full, the kernel predates pidfds or valgrind does not know them). */
 static int exit_fd(const struct child_wait *w, bool *own)
 {
     *own = !(w->waitid && w->idtype == P_PIDFD);
