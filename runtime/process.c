@@ -258,35 +258,45 @@ void gp__process_popen_opened(FILE *stream)
     __atomic_store_n(&proc_jumps, ((const struct proc_file *)stream)->jumps, __ATOMIC_RELAXED);
 }
 
-pid_t gp__process_popen_child(FILE *stream)
+/* The child of a popen stream, or -1 for any other stream. */
+static pid_t popen_child(FILE *stream)
 {
     const struct proc_file *p = (const struct proc_file *)stream;
     const void *jumps = __atomic_load_n(&proc_jumps, __ATOMIC_RELAXED);
     return jumps && p->jumps == jumps ? p->pid : -1;
 }
 
-int gp__process_popen_await(FILE *stream, pid_t child)
+/* Puts a placeholder in place of the stream's pipe and waits for the child, unless there
+ * is no fd for the placeholder. */
+static void await_popen_child(FILE *stream, pid_t child)
 {
-    int fd = fileno(stream);
-    if (fd < 0)
-        return -errno;
-    /* The placeholder keeps the fd number taken until the real pclose closes it. It is
+    /* The placeholder keeps the fd number taken until glibc's close closes it. It is
      * close-on-exec: a program another green thread executes meanwhile does not get it. */
+    int fd = stream->_fileno;
     int placeholder = eventfd(0, EFD_CLOEXEC);
     if (placeholder < 0)
-        return -errno;
+        return;
     gp__hub_fd_closing(fd); /* what close(fd) does for green threads waiting on the pipe */
-    int r = dup3(placeholder, fd, O_CLOEXEC) < 0 ? -errno : 0;
+    int replaced = dup3(placeholder, fd, O_CLOEXEC);
     gp__real.close(placeholder);
-    if (r < 0)
-        return r;
-    /* WNOWAIT leaves the child for pclose's own waitpid, which then returns at once; like
+    if (replaced < 0)
+        return;
+    /* WNOWAIT leaves the child for glibc's own waitpid, which then returns at once; like
      * that waitpid, the wait goes on after signal handlers. */
     siginfo_t info;
     struct child_wait w = {.waitid = true, .idtype = P_PID, .id = (id_t)child, .info = &info,
                            .options = WEXITED | WNOWAIT};
-    long done;
-    while ((done = wait_for_child(&w)) == -EINTR)
+    while (wait_for_child(&w) == -EINTR)
         ;
-    return done < 0 ? (int)done : 0;
+}
+
+void gp__process_popen_closing(FILE *stream)
+{
+    pid_t child = popen_child(stream);
+    if (child < 0)
+        return;
+    /* fclose leaves errno as glibc's would: a failed flush's, or the program's. */
+    int saved = errno;
+    await_popen_child(stream, child);
+    errno = saved;
 }

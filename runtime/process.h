@@ -28,16 +28,17 @@ int gp__process_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
  * be started. */
 int gp__process_system(const char *command, int *error);
 
-/* popen streams. pclose (glibc's _IO_new_proc_close) closes the stream's pipe and then
- * waits for the child in an internal waitpid: the shim has it find a child that has
- * already ended. gp__process_popen_opened learns from a stream popen returned how glibc
- * marks such streams; gp__process_popen_child tells the child of a stream so marked (-1
- * for any other stream); gp__process_popen_await, once the stream's buffered output is
- * written, puts a placeholder in place of its pipe, so that the child sees the end of its
- * input as it would in pclose, and waits until the child has ended, without reaping it.
- * The real pclose then closes the placeholder and collects the status at once. */
+/* popen streams. glibc's fclose of a popen stream, which is what pclose is
+ * (_IO_new_proc_close), closes the pipe and then waits for the child in an internal
+ * waitpid. gp__process_popen_opened learns from a stream that popen returned how glibc
+ * marks such streams. gp__process_popen_closing, called by the cooperative fclose
+ * (streams.h) once the stream's buffered output is written, does first what that close
+ * does, cooperatively: it puts a placeholder in place of the pipe, so that the child sees
+ * the end of its input, and waits until the child has ended, without reaping it. glibc's
+ * close then closes the placeholder and collects the status at once. It leaves other
+ * streams alone, and when it cannot work (no fd for the placeholder) the close waits in
+ * glibc. */
 void gp__process_popen_opened(FILE *stream);
-pid_t gp__process_popen_child(FILE *stream);
-int gp__process_popen_await(FILE *stream, pid_t child);
+void gp__process_popen_closing(FILE *stream);
 
 #endif
