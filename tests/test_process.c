@@ -139,14 +139,14 @@ Test(process, system_waits_cooperatively_with_glibc_signal_handling, .timeout = 
     run_pair_free(&pair);
 }
 
-/* popen "r" read with read(); pclose of a "w" stream writes the buffered output, closes
+/* popen "r" read with fgets; pclose of a "w" stream writes the buffered output, closes
  * the pipe, waits cooperatively; a failed write at pclose; two streams at once, one of
  * them opened before any thread; fclose of a popen stream, which is pclose in glibc. */
 Test(process, pclose_waits_cooperatively_and_returns_what_glibc_returns, .timeout = 40)
 {
     struct run_pair pair;
     run_both_expect(&pair, "proc_popen", NULL, NULL,
-                    "popen(\"r\"): read \"got go\", ticks 3\n"
+                    "popen(\"r\"): fgets: \"got go\", ticks 3\n"
                     "pclose: exited 5, errno kept: yes\n"
                     "popen(\"w\"): 10000 bytes given, 1808 of them still buffered\n"
                     "10000\n"

@@ -1,8 +1,8 @@
 /* popen and pclose while other threads run. The commands wait for a line that the ticker
  * thread (coop.h) writes to fd 7, so that under the shim a call returns at all only if it
  * let the ticker run.
- *  1. "r": the main thread reads the command's output with read() on fileno() while the
- *     command waits for the ticker; pclose returns its status.
+ *  1. "r": the main thread reads the command's output with fgets while the command waits
+ *     for the ticker; pclose returns its status.
  *  2. "w": buffered output is written out by pclose, the command sees the end of its
  *     input, then waits for the ticker; pclose waits for it and returns its status.
  *  3. A command that closed its input before pclose writes the buffered output: the write
@@ -54,14 +54,10 @@ static void reading(void)
     FILE *f = popen("read x <&7; echo \"got $x\"; exit 5", "r");
     CHECK(f != NULL, "popen");
     coop_start(&ticker, "popen-read", say_word, NULL);
-    char buf[64];
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fileno(f), buf + len, sizeof buf - 1 - len)) > 0)
-        len += (size_t)n;
-    buf[len] = 0;
-    printf("popen(\"r\"): read \"%.*s\", ticks %d\n", (int)(len ? len - 1 : 0), buf,
-           coop_ticks(&ticker));
+    char line[64] = "";
+    char *got = fgets(line, sizeof line, f);
+    line[strcspn(line, "\n")] = 0;
+    printf("popen(\"r\"): fgets: \"%s\", ticks %d\n", got ? line : "(null)", coop_ticks(&ticker));
     CHECK(coop_finish(&ticker), "ticker");
     errno = ENOENT;
     int status = pclose(f);
