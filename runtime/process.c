@@ -19,7 +19,8 @@
  *    interrupts anything); with SIG_IGN, or SIGCHLD blocked, no signal comes at all.
  *  - A pidfd for each child. Linux lists a process's children only with
  *    CONFIG_PROC_CHILDREN (/proc/PID/task/TID/children), which kernels may lack (the one
- *    this was written on does), and children that appear during the wait, and stops, would still need a poll.
+ *    this was written on does), and children that appear during the wait, and stops,
+ *    would still need a poll.
  *  - The worker pool. A worker blocked in wait4 cannot be called back when a signal
  *    handler ends the caller's wait with EINTR: it would reap a child after the call has
  *    returned, and waits for long-lived children would hold workers that other jobs need. */
