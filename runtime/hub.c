@@ -324,18 +324,18 @@ static enum gp_wake wait_fds(struct gp_hub_fd *fds, size_t n, struct fd_waiter *
     }
 }
 
-enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
-{
-    struct gp_hub_fd one = {.fd = fd, .events = events};
-    struct fd_waiter w;
-    return wait_fds(&one, 1, &w, deadline, intr, NULL);
-}
-
 enum gp_wake gp__hub_wait_fd_bare(int fd, int events, int64_t deadline)
 {
     struct gp_hub_fd one = {.fd = fd, .events = events};
     struct fd_waiter w;
     return park_on_fds(&one, 1, &w, deadline);
+}
+
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
+{
+    struct gp_hub_fd one = {.fd = fd, .events = events};
+    struct fd_waiter w;
+    return wait_fds(&one, 1, &w, deadline, intr, NULL);
 }
 
 /* Waiters for this many fds live on the waiting thread's stack; more are malloc'd. */

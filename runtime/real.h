@@ -16,13 +16,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/epoll.h>
-#include <sys/select.h>
 #include <stdio.h>
 #include <sys/sem.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <wordexp.h>
 
@@ -157,7 +159,15 @@
       (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))
 
 /* waiting for and starting processes */
-#define GP_REAL_PROCESS(X)
+#define GP_REAL_PROCESS(X)                                                                    \
+    X(pid_t, wait, (int *))                                                                   \
+    X(pid_t, waitpid, (pid_t, int *, int))                                                    \
+    X(pid_t, wait3, (int *, int, struct rusage *))                                            \
+    X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                                     \
+    X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                                        \
+    X(int, system, (const char *))                                                            \
+    X(FILE *, popen, (const char *, const char *))                                            \
+    X(int, pclose, (FILE *))
 
 /* stdio streams: the interposed names (the variadic ones through their v-forms), and
  * glibc's exported libio helpers that the cooperative versions build on */

@@ -6,6 +6,7 @@
 #include "filelock.h"
 #include "hub.h"
 #include "io.h"
+#include "process.h"
 #include "real.h"
 
 #include <assert.h>
@@ -814,6 +815,7 @@ int gp__stream_fclose(FILE *fp)
     if (!(fp->_flags & F_NO_WRITES) && (fp->_flags & F_CURRENTLY_PUTTING))
         flushed = flush_buffer(fp);
     gp__hub_fd_closing(fp->_fileno);
+    gp__process_popen_closing(fp); /* a popen stream: its child ends first */
     if (!(fp->_flags & _IO_USER_LOCK))
         gp__real.funlockfile(fp);
     int r = gp__real.fclose(fp);
