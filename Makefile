@@ -117,7 +117,7 @@ demo: setup
 
 # docs/coverage.md is generated from the code (tests/test_coverage.c checks it is current).
 coverage:
-	@scripts/coverage > docs/coverage.md
+	@mkdir -p docs && scripts/coverage > docs/coverage.md
 
 clean:
 	rm -rf build build-asan

@@ -24,3 +24,20 @@ Test(pool, waits_that_another_thread_ends_work_green, .timeout = 60)
     expect_os_threads(&pair, "pool_calls", "dprintf", 2);
     run_pair_free(&pair);
 }
+
+/* The cooperative calls no area's program reaches by name (see docs/coverage.md). */
+Test(pool, creat_sigpause_and_vprintf_wait_green, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "coop_more", NULL, NULL,
+                    "creat of a FIFO: waited for the reader: yes, O_NONBLOCK left: no, "
+                    "a byte went through: yes\n"
+                    "sigpause: -1 EINTR, the ticker ran first: yes, handler ran: yes, "
+                    "SIGUSR1 blocked again after: yes\n"
+                    "vprintf: a line of 14\n"
+                    "vprintf returned 22\n",
+                    0);
+    expect_os_threads(&pair, "coop_more", "creat", 2);
+    expect_os_threads(&pair, "coop_more", "sigpause", 2);
+    run_pair_free(&pair);
+}
