@@ -35,6 +35,8 @@ PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUIL
 CFLAGS_api_user           := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
+# Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
+CFLAGS_thr_cleanup_eh     := -fexceptions
 
 .PHONY: all test asan demo clean setup progs examples tests
 .DEFAULT_GOAL := all

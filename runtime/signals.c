@@ -90,13 +90,14 @@ static bool restarts(int sig, const struct sigaction *program)
     return program->sa_flags & SA_RESTART;
 }
 
-/* The thread the kernel would have given the signal to: the one pthread_kill named; the
+/* The thread the kernel would have given the signal to: the one pthread_kill or
+ * pthread_sigqueue named (sent to this process's own OS thread: SI_TKILL or SI_QUEUE); the
  * running thread for other thread-directed signals (raise, SIGPIPE); for process-directed
  * ones the main thread unless it is gone (kernel/signal.c, complete_signal), then the
  * running thread, or when the OS thread was idle in the hub, some waiting thread. */
 static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running)
 {
-    if (info->si_code == SI_TKILL && info->si_pid == getpid()) {
+    if ((info->si_code == SI_TKILL || info->si_code == SI_QUEUE) && info->si_pid == getpid()) {
         struct gp_thread *named = __atomic_exchange_n(&kill_target[sig], NULL, __ATOMIC_ACQ_REL);
         if (named)
             return named;
@@ -212,18 +213,33 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
     return 0;
 }
 
-int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
+/* What pthread_kill and pthread_sigqueue share before sending: true when sig is to be sent
+ * (the target noted), else *r is the call's result. */
+static bool aim(struct gp_thread *t, int sig, int *r)
 {
-    if (sig == 0)
-        return 0;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
-    if (t->state == GP_DEAD)
-        return 0; /* glibc: a thread that has exited but is not joined takes no signal */
+    *r = sig < 0 || sig >= NSIG ? -EINVAL : 0;
+    if (sig <= 0 || sig >= NSIG)
+        return false;
     /* Only a signal that reaches the trampoline consumes the note. */
     if (wrappable(sig) && has_handler(&program_action[sig]))
         __atomic_store_n(&kill_target[sig], t, __ATOMIC_RELEASE);
-    return -gp__real.pthread_kill(os_thread, sig);
+    return true;
+}
+
+int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
+{
+    if (t->state == GP_DEAD)
+        return sig < 0 || sig >= NSIG ? -EINVAL : 0; /* glibc: an exited thread takes none */
+    int r;
+    return aim(t, sig, &r) ? -gp__real.pthread_kill(os_thread, sig) : r;
+}
+
+int gp__signal_queue(struct gp_thread *t, pthread_t os_thread, int sig, const union sigval value)
+{
+    if (t->state == GP_DEAD)
+        return -ESRCH; /* glibc's pthread_sigqueue: the thread's kernel task is gone */
+    int r;
+    return aim(t, sig, &r) ? -gp__real.pthread_sigqueue(os_thread, sig, value) : r;
 }
 
 void gp__signal_enter_wait(struct gp_thread *t, enum gp_interrupt how)

@@ -37,6 +37,8 @@ void gp__signal_forget_thread(struct gp_thread *t);
 /* pthread_kill for a green thread: sends sig to os_thread (the scheduler's OS thread) so
  * that the handler is t's. Returns 0 or a negative errno. */
 int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig);
+/* pthread_sigqueue for a green thread, the same way, with value. */
+int gp__signal_queue(struct gp_thread *t, pthread_t os_thread, int sig, const union sigval value);
 /* In a fork child: the waiting threads were other threads, which the child does not have. */
 void gp__signal_after_fork(void);
 

@@ -1,0 +1,110 @@
+/* Thread-specific data of green threads (runtime/tsd.h).
+ * Interposes: pthread_key_create, __pthread_key_create, pthread_key_delete,
+ * pthread_getspecific, pthread_setspecific, and the C11 tss_create, tss_delete, tss_get,
+ * tss_set (glibc's reach the pthread functions without the PLT).
+ *
+ * Keys are always made by glibc and noted by the shim. Values: a green thread other than
+ * main keeps its own; main and every OS thread the shim does not run use glibc's. */
+#include "shim.h"
+
+#include "tsd.h"
+
+#include <pthread.h>
+#include <threads.h>
+
+/* A green thread with values of its own, or NULL for glibc's. */
+static struct gp_thread *own_values(void)
+{
+    struct gp_thread *t = gp__current;
+    return gp__tsd_own(t) ? t : NULL;
+}
+
+/* Keys are noted even before green threads exist: they may be used by green threads later.
+ * While dlsym runs inside the shim's own initialisation there is no glibc to ask. */
+static int key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+    if (!gp__init())
+        return EAGAIN;
+    int saved = errno;
+    return gp_return_error(gp__tsd_create(key, destructor), saved);
+}
+
+GP_EXPORT_VERSIONS(pthread_key_create, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+    return key_create(key, destructor);
+}
+
+/* The name libstdc++'s gthreads layer references. */
+GP_EXPORT_VERSIONS(__pthread_key_create, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim___pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+    return key_create(key, destructor);
+}
+
+static int key_delete(pthread_key_t key)
+{
+    if (!gp__init())
+        return EINVAL;
+    int saved = errno;
+    return gp_return_error(gp__tsd_delete(key), saved);
+}
+
+GP_EXPORT_VERSIONS(pthread_key_delete, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_key_delete(pthread_key_t key) { return key_delete(key); }
+
+static void *get_specific(pthread_key_t key)
+{
+    struct gp_thread *t = own_values();
+    if (t)
+        return gp__tsd_get(t, key);
+    return gp__init() ? gp__real.pthread_getspecific(key) : NULL;
+}
+
+static int set_specific(pthread_key_t key, const void *value)
+{
+    struct gp_thread *t = own_values();
+    if (!t)
+        return gp__init() ? gp__real.pthread_setspecific(key, value) : ENOMEM;
+    int saved = errno;
+    return gp_return_error(gp__tsd_set(t, key, value), saved);
+}
+
+GP_EXPORT_VERSIONS(pthread_getspecific, "GLIBC_2.34", "GLIBC_2.2.5")
+void *gp_shim_pthread_getspecific(pthread_key_t key) { return get_specific(key); }
+
+GP_EXPORT_VERSIONS(pthread_setspecific, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_pthread_setspecific(pthread_key_t key, const void *value)
+{
+    return set_specific(key, value);
+}
+
+/* C11: glibc maps the error numbers so (thrd_err_map). */
+static int thrd_result(int error)
+{
+    switch (error) {
+    case 0:
+        return thrd_success;
+    case ENOMEM:
+        return thrd_nomem;
+    default:
+        return thrd_error;
+    }
+}
+
+_Static_assert(sizeof(tss_t) == sizeof(pthread_key_t), "glibc's tss_t is a pthread key");
+
+GP_EXPORT_VERSIONS(tss_create, "GLIBC_2.34", "GLIBC_2.28")
+int gp_shim_tss_create(tss_t *key, tss_dtor_t destructor)
+{
+    return thrd_result(key_create((pthread_key_t *)key, destructor));
+}
+
+GP_EXPORT_VERSIONS(tss_delete, "GLIBC_2.34", "GLIBC_2.28")
+void gp_shim_tss_delete(tss_t key) { key_delete(key); }
+
+GP_EXPORT_VERSIONS(tss_get, "GLIBC_2.34", "GLIBC_2.28")
+void *gp_shim_tss_get(tss_t key) { return get_specific(key); }
+
+GP_EXPORT_VERSIONS(tss_set, "GLIBC_2.34", "GLIBC_2.28")
+int gp_shim_tss_set(tss_t key, void *value) { return thrd_result(set_specific(key, value)); }
