@@ -3,6 +3,7 @@
 # `make demo` runs the side-by-side echo server demo.
 
 CC      ?= gcc
+CXX     ?= g++
 BUILD   ?= build
 SAN     ?=
 OPT     ?= -O2
@@ -10,8 +11,10 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Werror
 CFLAGS_LIB := -std=gnu11 $(OPT) -g $(WARN) -fPIC -fvisibility=hidden \
               -ftls-model=initial-exec -fno-strict-aliasing -D_GNU_SOURCE -Iruntime $(SAN)
-# Helper programs stand for "unmodified programs": plain C, built as anyone would build them.
+# Helper programs stand for "unmodified programs": plain C (or C++), built as anyone would
+# build them.
 CFLAGS_PROG := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+CXXFLAGS_PROG := -std=gnu++17 -O2 -g -Wall -Wextra -Werror -pthread
 
 BOOST_CONTEXT_A := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libboost_context.a /usr/lib/libboost_context.a))
 
@@ -22,8 +25,8 @@ LIB_OBJ     := $(RUNTIME_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(SHIM_SRC))
 LIB         := $(BUILD)/libgreenpatch.so
 MAP         := shim/libgreenpatch.map
 
-PROGS_SRC    := $(sort $(wildcard tests/progs/*.c))
-PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC))
+PROGS_SRC    := $(sort $(wildcard tests/progs/*.c tests/progs/*.cc))
+PROGS        := $(patsubst tests/progs/%,$(BUILD)/tests/progs/%,$(basename $(PROGS_SRC)))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
@@ -61,6 +64,10 @@ tests: $(TESTS)
 $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
+
+$(BUILD)/tests/progs/%: tests/progs/%.cc $(wildcard tests/progs/*.h) | $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
 
 $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)

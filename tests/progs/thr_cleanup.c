@@ -26,6 +26,7 @@ static void say(void *text) { printf("  handler: %s\n", (const char *)text); }
 static __attribute__((noinline)) void exit_from_below(void)
 {
     pthread_cleanup_push(say, "4 (pushed in a called function)");
+    report_os_threads("exiting-thread");
     pthread_exit((void *)42);
     pthread_cleanup_pop(0);
 }
