@@ -13,6 +13,10 @@
  *    slots, each slot the value and the key's sequence number when it was set, so that a
  *    value of a deleted key reads NULL (glibc's protocol, nptl/pthread_getspecific.c).
  *
+ * One exception: the keys of a sanitizer runtime (ASan finds its state of the current OS
+ * thread through a key) hold state of the OS thread, not of a thread of the program. They
+ * stay glibc's for every green thread, and no green thread's exit runs their destructors.
+ *
  * At a green thread's exit the destructors run as glibc runs them
  * (nptl/nptl_deallocate_tsd.c, glibc 2.36): in key order, only for non-NULL values of live
  * keys with a destructor, the slot cleared before the call, and again while destructors
@@ -32,6 +36,7 @@
 struct gp_key {
     uintptr_t seq;
     void (*destructor)(void *);
+    bool os_thread; /* a sanitizer runtime's key: glibc's values for every thread */
 };
 extern struct gp_key gp__keys[PTHREAD_KEYS_MAX];
 
@@ -40,15 +45,20 @@ struct gp_tsd_slot {
     void *value;
 };
 
-/* True when t keeps its values in the shim (a green thread other than main). */
-static inline bool gp__tsd_own(const struct gp_thread *t) { return t && !t->is_main && !t->is_hub; }
+/* True when t keeps its values of key in the shim (a green thread other than main, and not
+ * a sanitizer runtime's key). */
+static inline bool gp__tsd_own(const struct gp_thread *t, pthread_key_t key)
+{
+    return t && !t->is_main && !t->is_hub &&
+           !(key < PTHREAD_KEYS_MAX && __atomic_load_n(&gp__keys[key].os_thread, __ATOMIC_RELAXED));
+}
 
-/* pthread_key_create and pthread_key_delete, from any OS thread. Return 0 or a negative
- * errno (glibc's). */
-int gp__tsd_create(pthread_key_t *key, void (*destructor)(void *));
+/* pthread_key_create and pthread_key_delete, from any OS thread; caller is the address the
+ * program's call came from. Return 0 or a negative errno (glibc's). */
+int gp__tsd_create(pthread_key_t *key, void (*destructor)(void *), const void *caller);
 int gp__tsd_delete(pthread_key_t key);
 
-/* pthread_getspecific for a thread t with gp__tsd_own(t). Called for every lookup that
+/* pthread_getspecific for a thread t with gp__tsd_own(t, key). Called for every lookup that
  * allocators and loggers make: no lock, no call. */
 static inline void *gp__tsd_get(struct gp_thread *t, pthread_key_t key)
 {
@@ -64,7 +74,7 @@ static inline void *gp__tsd_get(struct gp_thread *t, pthread_key_t key)
     return value;
 }
 
-/* pthread_setspecific for t with gp__tsd_own(t). Returns 0, -EINVAL or -ENOMEM. */
+/* pthread_setspecific for t with gp__tsd_own(t, key). Returns 0, -EINVAL or -ENOMEM. */
 int gp__tsd_set(struct gp_thread *t, pthread_key_t key, const void *value);
 
 /* Runs the destructors of t's values as the thread exits (t is the caller) and frees its

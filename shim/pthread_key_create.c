@@ -4,7 +4,8 @@
  * tss_set (glibc's reach the pthread functions without the PLT).
  *
  * Keys are always made by glibc and noted by the shim. Values: a green thread other than
- * main keeps its own; main and every OS thread the shim does not run use glibc's. */
+ * main keeps its own; main and every OS thread the shim does not run use glibc's, and so
+ * does every thread for the keys of a sanitizer runtime (runtime/tsd.h). */
 #include "shim.h"
 
 #include "tsd.h"
@@ -12,34 +13,34 @@
 #include <pthread.h>
 #include <threads.h>
 
-/* A green thread with values of its own, or NULL for glibc's. */
-static struct gp_thread *own_values(void)
+/* A green thread with values of its own for key, or NULL for glibc's. */
+static struct gp_thread *own_values(pthread_key_t key)
 {
     struct gp_thread *t = gp__current;
-    return gp__tsd_own(t) ? t : NULL;
+    return gp__tsd_own(t, key) ? t : NULL;
 }
 
 /* Keys are noted even before green threads exist: they may be used by green threads later.
  * While dlsym runs inside the shim's own initialisation there is no glibc to ask. */
-static int key_create(pthread_key_t *key, void (*destructor)(void *))
+static int key_create(pthread_key_t *key, void (*destructor)(void *), const void *caller)
 {
     if (!gp__init())
         return EAGAIN;
     int saved = errno;
-    return gp_return_error(gp__tsd_create(key, destructor), saved);
+    return gp_return_error(gp__tsd_create(key, destructor, caller), saved);
 }
 
 GP_EXPORT_VERSIONS(pthread_key_create, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 {
-    return key_create(key, destructor);
+    return key_create(key, destructor, __builtin_return_address(0));
 }
 
 /* The name libstdc++'s gthreads layer references. */
 GP_EXPORT_VERSIONS(__pthread_key_create, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim___pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 {
-    return key_create(key, destructor);
+    return key_create(key, destructor, __builtin_return_address(0));
 }
 
 static int key_delete(pthread_key_t key)
@@ -55,7 +56,7 @@ int gp_shim_pthread_key_delete(pthread_key_t key) { return key_delete(key); }
 
 static void *get_specific(pthread_key_t key)
 {
-    struct gp_thread *t = own_values();
+    struct gp_thread *t = own_values(key);
     if (t)
         return gp__tsd_get(t, key);
     return gp__init() ? gp__real.pthread_getspecific(key) : NULL;
@@ -63,7 +64,7 @@ static void *get_specific(pthread_key_t key)
 
 static int set_specific(pthread_key_t key, const void *value)
 {
-    struct gp_thread *t = own_values();
+    struct gp_thread *t = own_values(key);
     if (!t)
         return gp__init() ? gp__real.pthread_setspecific(key, value) : ENOMEM;
     int saved = errno;
@@ -97,7 +98,7 @@ _Static_assert(sizeof(tss_t) == sizeof(pthread_key_t), "glibc's tss_t is a pthre
 GP_EXPORT_VERSIONS(tss_create, "GLIBC_2.34", "GLIBC_2.28")
 int gp_shim_tss_create(tss_t *key, tss_dtor_t destructor)
 {
-    return thrd_result(key_create((pthread_key_t *)key, destructor));
+    return thrd_result(key_create((pthread_key_t *)key, destructor, __builtin_return_address(0)));
 }
 
 GP_EXPORT_VERSIONS(tss_delete, "GLIBC_2.34", "GLIBC_2.28")
