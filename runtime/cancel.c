@@ -33,24 +33,29 @@ extern _Noreturn void jump_to_cleanup(struct __cancel_jmp_buf_tag env[1], int va
     __asm__("siglongjmp");
 
 /* Who registered a buffer, written to the slot of the buffer that glibc leaves unused
- * (pad[3]), mixed with the buffer's address so that stack garbage cannot pass for it: a
- * green thread (the chain is ours), or an OS thread through glibc. A chain of the main
- * thread ends at the first buffer of neither kind: the one glibc's __libc_start_call_main
- * registered, into which only glibc may jump. */
+ * (pad[3]), mixed with the buffer's address: a green thread (into its own chain), or an OS
+ * thread through glibc; and whether the next outer buffer is one the shim saw registered
+ * too. The main thread's chain ends at a buffer the shim did not see: the one glibc's
+ * __libc_start_call_main registered, into which only glibc may jump (and whose spare slot
+ * nobody wrote: it is never read). */
 #define MARK_GREEN ((uintptr_t)0x67726e2d636e636cull)
 #define MARK_REAL ((uintptr_t)0x676c6962632d636cull)
+#define PREV_SEEN ((uintptr_t)0x100)
 
-static void mark(struct unwind_buf *b, uintptr_t kind) { b->priv.pad[3] = (void *)((uintptr_t)b ^ kind); }
-
-static bool marked(const struct unwind_buf *b, uintptr_t kind)
+static void mark(struct unwind_buf *b, uintptr_t kind, bool prev_seen)
 {
-    return (uintptr_t)b->priv.pad[3] == ((uintptr_t)b ^ kind);
+    b->priv.pad[3] = (void *)((uintptr_t)b ^ kind ^ (prev_seen ? PREV_SEEN : 0));
 }
 
-static struct unwind_buf *ours(void *p)
+static uintptr_t kind_of(const struct unwind_buf *b)
 {
-    struct unwind_buf *b = p;
-    return b && (marked(b, MARK_GREEN) || marked(b, MARK_REAL)) ? b : NULL;
+    return ((uintptr_t)b->priv.pad[3] ^ (uintptr_t)b) & ~PREV_SEEN;
+}
+
+/* The next outer buffer of one the shim registered, when the shim saw that one too. */
+static struct unwind_buf *prev_seen(const struct unwind_buf *b)
+{
+    return ((uintptr_t)b->priv.pad[3] ^ (uintptr_t)b) & PREV_SEEN ? b->priv.data.prev : NULL;
 }
 
 /* What the calling OS thread registered with glibc through the shim, innermost first: the
@@ -111,7 +116,7 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions, _Unwind_Exc
     /* The end of the unwind information, or (should a fiber's first frame ever get some)
      * the frame that called the start routine. */
     bool bottom = (actions & _UA_END_OF_STACK) || (t->exit_frame && cfa > t->exit_frame);
-    struct unwind_buf *buf = ours(t->cleanup_bufs);
+    struct unwind_buf *buf = t->cleanup_bufs;
     bool jump = buf && (bottom || cfa > (uintptr_t)buf);
     /* Handlers of the old protocol that this step leaves behind, down to the one that was
      * current when the innermost buffer was registered. Each is unlinked before it runs. */
@@ -153,7 +158,7 @@ void gp__cancel_unwind_next(void *p)
 {
     struct unwind_buf *b = p;
     struct gp_thread *t = gp__current;
-    t->cleanup_bufs = ours(b->priv.data.prev);
+    t->cleanup_bufs = prev_seen(b);
     unwind(t);
 }
 
@@ -254,7 +259,7 @@ void gp__cancel_register(void *p, bool deferring)
     b->priv.data.cleanup = t->cleanup_old;
     if (deferring)
         b->priv.data.canceltype = defer(t);
-    mark(b, MARK_GREEN);
+    mark(b, MARK_GREEN, b->priv.data.prev != NULL);
     t->cleanup_bufs = b;
 }
 
@@ -262,29 +267,32 @@ void gp__cancel_unregister(void *p, bool restore)
 {
     struct unwind_buf *b = p;
     struct gp_thread *t = gp__current;
+    t->cleanup_bufs = prev_seen(b);
     b->priv.pad[3] = NULL;
-    t->cleanup_bufs = b->priv.data.prev;
     if (restore)
         set_async(t, b->priv.data.canceltype != PTHREAD_CANCEL_DEFERRED || t->cancel_async);
 }
 
-bool gp__cancel_registered_green(const void *p) { return marked(p, MARK_GREEN); }
+bool gp__cancel_registered_green(const void *p) { return kind_of(p) == MARK_GREEN; }
 
 void gp__cancel_register_real(void *p, bool deferring)
 {
+    struct unwind_buf *b = p;
     if (deferring)
         gp__real.__pthread_register_cancel_defer(p);
     else
         gp__real.__pthread_register_cancel(p);
-    mark(p, MARK_REAL);
-    os_cleanup_bufs = p;
+    /* glibc linked b to its previous buffer, which the shim saw unless glibc registered one
+     * by itself since. */
+    mark(b, MARK_REAL, os_cleanup_bufs && b->priv.data.prev == os_cleanup_bufs);
+    os_cleanup_bufs = b;
 }
 
 void gp__cancel_unregister_real(void *p, bool restore)
 {
     struct unwind_buf *b = p;
+    os_cleanup_bufs = prev_seen(b);
     b->priv.pad[3] = NULL;
-    os_cleanup_bufs = ours(b->priv.data.prev);
     /* main may pop, as a green thread, what it pushed before it became one. */
     struct gp_thread *t = gp__current;
     if (t && t->is_main && t->cleanup_bufs == p)

@@ -41,3 +41,7 @@ Test(valgrind, socket_timeouts) { check_under_valgrind("io_timeouts"); }
 Test(valgrind, signals) { check_under_valgrind("signals"); }
 Test(valgrind, signals_for_other_threads) { check_under_valgrind("signals_threads"); }
 Test(valgrind, sync_after_main_exited) { check_under_valgrind("sync_edges"); }
+Test(valgrind, cleanup_handlers_and_exit_unwinding) { check_under_valgrind("thr_cleanup"); }
+Test(valgrind, cancellation) { check_under_valgrind("thr_cancel"); }
+Test(valgrind, cxx_unwinding) { check_under_valgrind("thr_cxx"); }
+Test(valgrind, thread_specific_data) { check_under_valgrind("thr_keys"); }
