@@ -40,7 +40,8 @@ extern _Noreturn void jump_to_cleanup(struct __cancel_jmp_buf_tag env[1], int va
  * nobody wrote: it is never read). */
 #define MARK_GREEN ((uintptr_t)0x67726e2d636e636cull)
 #define MARK_REAL ((uintptr_t)0x676c6962632d636cull)
-#define PREV_SEEN ((uintptr_t)0x100)
+#define PREV_SEEN ((uintptr_t)1)
+_Static_assert(!(MARK_GREEN & PREV_SEEN) && !(MARK_REAL & PREV_SEEN), "the flag is not part of a kind");
 
 static void mark(struct unwind_buf *b, uintptr_t kind, bool prev_seen)
 {
