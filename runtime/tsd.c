@@ -91,10 +91,9 @@ static void *take(struct gp_thread *t, pthread_key_t key, bool *live)
         *live = seq & 1;
         return value;
     }
-    struct gp_tsd_slot *block = t->tsd[key / GP_TSD_BLOCK_SIZE];
-    if (!block)
+    struct gp_tsd_slot *s = gp__tsd_slot(t, key);
+    if (!s)
         return NULL;
-    struct gp_tsd_slot *s = &block[key % GP_TSD_BLOCK_SIZE];
     void *value = s->value;
     s->value = NULL;
     *live = s->seq == seq;

@@ -58,16 +58,20 @@ static inline bool gp__tsd_own(const struct gp_thread *t, pthread_key_t key)
 int gp__tsd_create(pthread_key_t *key, void (*destructor)(void *), const void *caller);
 int gp__tsd_delete(pthread_key_t key);
 
+/* t's slot for key (< PTHREAD_KEYS_MAX), or NULL while its block has none. */
+static inline struct gp_tsd_slot *gp__tsd_slot(const struct gp_thread *t, pthread_key_t key)
+{
+    struct gp_tsd_slot *block = t->tsd[key / GP_TSD_BLOCK_SIZE];
+    return block ? &block[key % GP_TSD_BLOCK_SIZE] : NULL;
+}
+
 /* pthread_getspecific for a thread t with gp__tsd_own(t, key). Called for every lookup that
  * allocators and loggers make: no lock, no call. */
 static inline void *gp__tsd_get(struct gp_thread *t, pthread_key_t key)
 {
-    if (key >= PTHREAD_KEYS_MAX)
+    struct gp_tsd_slot *s = key < PTHREAD_KEYS_MAX ? gp__tsd_slot(t, key) : NULL;
+    if (!s)
         return NULL;
-    struct gp_tsd_slot *block = t->tsd[key / GP_TSD_BLOCK_SIZE];
-    if (!block)
-        return NULL;
-    struct gp_tsd_slot *s = &block[key % GP_TSD_BLOCK_SIZE];
     void *value = s->value;
     if (value && s->seq != __atomic_load_n(&gp__keys[key].seq, __ATOMIC_RELAXED))
         value = s->value = NULL; /* the key was deleted since */

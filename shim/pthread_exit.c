@@ -58,28 +58,16 @@ static void unregister_buf(__pthread_unwind_buf_t *buf, bool restore)
 }
 
 GP_EXPORT_VERSIONS(__pthread_register_cancel, "GLIBC_2.34", "GLIBC_2.3.3")
-void gp_shim___pthread_register_cancel(__pthread_unwind_buf_t *buf)
-{
-    register_buf(buf, false);
-}
+void gp_shim___pthread_register_cancel(__pthread_unwind_buf_t *buf) { register_buf(buf, false); }
 
 GP_EXPORT_VERSIONS(__pthread_unregister_cancel, "GLIBC_2.34", "GLIBC_2.3.3")
-void gp_shim___pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
-{
-    unregister_buf(buf, false);
-}
+void gp_shim___pthread_unregister_cancel(__pthread_unwind_buf_t *buf) { unregister_buf(buf, false); }
 
 GP_EXPORT_VERSIONS(__pthread_register_cancel_defer, "GLIBC_2.34", "GLIBC_2.3.3")
-void gp_shim___pthread_register_cancel_defer(__pthread_unwind_buf_t *buf)
-{
-    register_buf(buf, true);
-}
+void gp_shim___pthread_register_cancel_defer(__pthread_unwind_buf_t *buf) { register_buf(buf, true); }
 
 GP_EXPORT_VERSIONS(__pthread_unregister_cancel_restore, "GLIBC_2.34", "GLIBC_2.3.3")
-void gp_shim___pthread_unregister_cancel_restore(__pthread_unwind_buf_t *buf)
-{
-    unregister_buf(buf, true);
-}
+void gp_shim___pthread_unregister_cancel_restore(__pthread_unwind_buf_t *buf) { unregister_buf(buf, true); }
 
 /* Called by the macro's handler code, after a jump from pthread_exit's unwinding. */
 GP_EXPORT_VERSIONS(__pthread_unwind_next, "GLIBC_2.34", "GLIBC_2.3.3")

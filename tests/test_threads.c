@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- thread-specific data ---- */
+/* ---- what each program prints ---- */
+
+/* thread-specific data */
 
 static const char thr_keys_out[] =
     "thr_keys start\n"
@@ -48,15 +50,7 @@ static const char thr_keys_out[] =
     "main: tss_get: main's tss value\n"
     "thr_keys done\n";
 
-Test(threads, keys_values_per_thread_and_destructor_rounds, .timeout = 40)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_keys", NULL, NULL, thr_keys_out, 0);
-    expect_os_threads(&pair, "thr_keys", "first-alive", 2);
-    run_pair_free(&pair);
-}
-
-/* ---- cleanup handlers and pthread_exit ---- */
+/* cleanup handlers and pthread_exit */
 
 static const char thr_cleanup_out[] =
     "thr_cleanup start\n"
@@ -87,27 +81,7 @@ static const char thr_cleanup_out[] =
     "a thread joins main: 0, value right: yes\n"
     "atexit handler ran\n";
 
-/* The plain C build: pthread_cleanup_push saves a __sigsetjmp buffer, and the unwinding
- * jumps into it. */
-Test(threads, cleanup_handlers_then_destructors_on_exit_c_protocol, .timeout = 40)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_cleanup", NULL, NULL, thr_cleanup_out, 0);
-    expect_os_threads(&pair, "thr_cleanup", "exiting-thread", 2);
-    run_pair_free(&pair);
-}
-
-/* The same program built with -fexceptions: the handlers are cleanup attributes that the
- * unwinder runs itself. */
-Test(threads, cleanup_handlers_then_destructors_on_exit_fexceptions, .timeout = 40)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_cleanup_eh", NULL, NULL, thr_cleanup_out, 0);
-    expect_os_threads(&pair, "thr_cleanup_eh", "exiting-thread", 2);
-    run_pair_free(&pair);
-}
-
-/* ---- cancellation ---- */
+/* cancellation */
 
 /* The lines for a thread cancelled in a blocking call (thr_cancel's cancel_blocked). */
 #define CANCELLED_IN(call)                                                                    \
@@ -163,15 +137,7 @@ static const char thr_cancel_out[] =
     "a thread joins the cancelled main: 0, PTHREAD_CANCELED\n"
     "atexit handler ran\n";
 
-Test(threads, cancellation_in_blocking_calls_and_state_rules, .timeout = 60)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_cancel", NULL, NULL, thr_cancel_out, 0);
-    expect_os_threads(&pair, "thr_cancel", "target-blocked", 2);
-    run_pair_free(&pair);
-}
-
-/* ---- C++ ---- */
+/* C++ */
 
 static const char thr_cxx_out[] =
     "thr_cxx start\n"
@@ -205,26 +171,22 @@ static const char thr_cxx_out[] =
     "  destructor: on main's stack\n"
     "a thread joins main: value 9\n";
 
-Test(threads, cxx_destructors_run_when_a_thread_exits_or_is_cancelled, .timeout = 40)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_cxx", NULL, NULL, thr_cxx_out, 0);
-    expect_os_threads(&pair, "thr_cxx", "sleeper-alive", 2);
-    run_pair_free(&pair);
-}
+/* names, attributes, and the other functions that take a pthread_t */
 
-/* ---- names, attributes, and the other functions that take a pthread_t ---- */
+/* The lines of thr_names's named_worker, made by main while main's name is main_name. */
+#define NAMED_WORKER(main_name)                                                               \
+    "a thread made by main, at its start: 0 " main_name "\n"                                  \
+    "setname worker-one: 0\n"                                                                 \
+    "its name then: 0 worker-one\n"                                                           \
+    "setname with 16 bytes: ERANGE\n"                                                         \
+    "setname with 15 bytes: 0\n"                                                              \
+    "getname into 15 bytes: ERANGE\n"                                                         \
+    "a thread made by worker-one: 0 worker-one\n"
 
 static const char thr_names_out[] =
     "thr_names start\n"
     "main: 0 thr_names\n"
-    "a thread made by main, at its start: 0 thr_names\n"
-    "setname worker-one: 0\n"
-    "its name then: 0 worker-one\n"
-    "setname with 16 bytes: ERANGE\n"
-    "setname with 15 bytes: 0\n"
-    "getname into 15 bytes: ERANGE\n"
-    "a thread made by worker-one: 0 worker-one\n"
+    NAMED_WORKER("thr_names")
     "main reads worker-one's name: 0 worker-one\n"
     "main's own, unchanged: 0 thr_names\n"
     "main renames itself: 0\n"
@@ -239,13 +201,7 @@ static const char thr_names_out[] =
     "SCHED_OTHER priority 0, affinity as the kernel's: yes\n"
     "detached itself: stack 256 KiB, a local inside it: yes, guard 4 KiB, detached, "
     "SCHED_OTHER priority 0, affinity as the kernel's: yes\n"
-    "a thread made by main, at its start: 0 renamed-main\n"
-    "setname worker-one: 0\n"
-    "its name then: 0 worker-one\n"
-    "setname with 16 bytes: ERANGE\n"
-    "setname with 15 bytes: 0\n"
-    "getname into 15 bytes: ERANGE\n"
-    "a thread made by worker-one: 0 worker-one\n"
+    NAMED_WORKER("renamed-main")
     "getschedparam of another thread: 0, SCHED_OTHER, priority 0\n"
     "setschedparam SCHED_OTHER 0: 0, setschedprio 0: 0, setschedprio 5: EINVAL\n"
     "getaffinity of another thread: 0, as main's: yes, setaffinity to it: 0\n"
@@ -254,15 +210,7 @@ static const char thr_names_out[] =
     "pthread_sigqueue to a thread that has ended: ESRCH\n"
     "thr_names done\n";
 
-Test(threads, names_attributes_scheduling_affinity_clock_and_sigqueue, .timeout = 40)
-{
-    struct run_pair pair;
-    run_both_expect(&pair, "thr_names", NULL, NULL, thr_names_out, 0);
-    expect_os_threads(&pair, "thr_names", "worker-alive", 2);
-    run_pair_free(&pair);
-}
-
-/* ---- every program under one setting ---- */
+/* ---- the programs ---- */
 
 static const struct {
     const char *prog;
@@ -272,18 +220,46 @@ static const struct {
 } thr_progs[] = {
     {"thr_keys", thr_keys_out, "first-alive", false},
     {"thr_cleanup", thr_cleanup_out, "exiting-thread", false},
+    /* thr_cleanup.c built with -fexceptions: the handlers are cleanup attributes that the
+     * unwinder runs itself, where the plain build's unwinding jumps into __sigsetjmp
+     * buffers. The same output. */
+    {"thr_cleanup_eh", thr_cleanup_out, "exiting-thread", false},
     {"thr_cancel", thr_cancel_out, "target-blocked", true},
     {"thr_cxx", thr_cxx_out, "sleeper-alive", true},
     {"thr_names", thr_names_out, "worker-alive", false},
 };
+enum { THR_PROGS = sizeof thr_progs / sizeof thr_progs[0] };
 
-/* Runs every thr_* program but skip (and, when skip_cancelling, those that cancel blocked
+/* Runs prog (a name in thr_progs) natively and under the shim: the same output, the one
+ * the test expects, and natively two OS threads where the program reports, under the shim
+ * one. */
+static void check_native_and_shim(const char *prog)
+{
+    size_t i = 0;
+    while (strcmp(thr_progs[i].prog, prog) != 0)
+        i++;
+    struct run_pair pair;
+    run_both_expect(&pair, prog, NULL, NULL, thr_progs[i].out, 0);
+    expect_os_threads(&pair, prog, thr_progs[i].where, 2);
+    run_pair_free(&pair);
+}
+
+TestSuite(threads, .timeout = 60);
+
+Test(threads, keys_values_per_thread_and_destructor_rounds) { check_native_and_shim("thr_keys"); }
+Test(threads, cleanup_handlers_then_destructors_c_protocol) { check_native_and_shim("thr_cleanup"); }
+Test(threads, cleanup_handlers_then_destructors_fexceptions) { check_native_and_shim("thr_cleanup_eh"); }
+Test(threads, cancellation_in_blocking_calls_and_state_rules) { check_native_and_shim("thr_cancel"); }
+Test(threads, cxx_destructors_on_exit_and_cancel) { check_native_and_shim("thr_cxx"); }
+Test(threads, names_attributes_scheduling_affinity_sigqueue) { check_native_and_shim("thr_names"); }
+
+/* Runs every program but skip (and, when skip_cancelling, those that cancel blocked
  * threads) under the shim with setting; each must print what it prints natively, exit 0,
  * and report os_threads at its point of report. */
 static void run_all_with(const char *setting, int os_threads, const char *skip,
                          bool skip_cancelling)
 {
-    for (size_t i = 0; i < sizeof thr_progs / sizeof thr_progs[0]; i++) {
+    for (size_t i = 0; i < THR_PROGS; i++) {
         const char *prog = thr_progs[i].prog;
         if ((skip && strcmp(prog, skip) == 0) || (skip_cancelling && thr_progs[i].cancels_blocked))
             continue;
@@ -302,7 +278,7 @@ static void run_all_with(const char *setting, int os_threads, const char *skip,
 /* Unwinding and the destructors need little stack: all of it fits green threads of 64 KiB
  * (the unwinder's frames come on top of the deepest frame of the thread). thr_names is the
  * one that reads back the default stack size, which the setting changes. */
-Test(threads, exit_and_cancel_fit_small_stacks, .timeout = 60)
+Test(threads, exit_and_cancel_fit_small_stacks)
 {
     run_all_with("GREENPATCH_STACK_SIZE=64k", 1, "thr_names", false);
 }
@@ -312,7 +288,7 @@ Test(threads, exit_and_cancel_fit_small_stacks, .timeout = 60)
  * unwinding of such a thread passes through the shim's instrumented pass-through frames
  * and ends with a jump ASan does not see, and ASan then trips over the poison those frames
  * left on the stack (an artefact of instrumenting the shim, not a fault of the calls). */
-Test(threads, disabled_shim_passes_everything_to_glibc, .timeout = 60)
+Test(threads, disabled_shim_passes_everything_to_glibc)
 {
     run_all_with("GREENPATCH_DISABLE=1", 2, NULL, sanitized_build());
 }

@@ -16,6 +16,7 @@
  * little more, so that natively the target is inside the call; if it were not yet, the
  * call would act on the request at its start: the output is the same either way. */
 #include "thread_prog.h"
+#include "thr_steps.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -35,26 +36,14 @@ static void handler(void *what) { printf("  cleanup handler: %s\n", (const char 
 static const char *async_handler_ran;
 static void note_handler(void *what) { async_handler_ran = what; }
 
-/* The target says it is about to block; the canceller waits for that. */
-static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
-static bool ready;
-
-static void announce_ready(void)
-{
-    pthread_mutex_lock(&ready_lock);
-    ready = true;
-    pthread_cond_signal(&ready_cond);
-    pthread_mutex_unlock(&ready_lock);
-}
+/* The target says it is about to block (one step on); the canceller, one at a time, waits
+ * for that. */
+static void announce_ready(void) { next_step(); }
 
 static void await_ready(void)
 {
-    pthread_mutex_lock(&ready_lock);
-    while (!ready)
-        pthread_cond_wait(&ready_cond, &ready_lock);
-    ready = false;
-    pthread_mutex_unlock(&ready_lock);
+    static int awaited;
+    wait_step(++awaited);
     usleep(20000);
 }
 

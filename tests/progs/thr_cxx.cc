@@ -12,6 +12,7 @@
 //  - a std::thread calling pthread_exit;
 //  - main calling pthread_exit with an object on its stack, joined by another thread.
 #include "thread_prog.h"
+#include "thr_steps.h"
 
 #include <cxxabi.h>
 #include <stdexcept>
@@ -81,17 +82,10 @@ void *cleanup_in_cxx(void *)
     return nullptr;
 }
 
-pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
-pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
-bool ready;
-
 void *sleeps(void *)
 {
     Noisy outer("of the sleeping thread");
-    pthread_mutex_lock(&ready_lock);
-    ready = true;
-    pthread_cond_signal(&ready_cond);
-    pthread_mutex_unlock(&ready_lock);
+    set_step(1);
     report_os_threads("sleeper-alive");
     sleep(10);
     printf("  sleep RETURNED\n");
@@ -139,10 +133,7 @@ int main()
 
     printf("cancelled while it sleeps:\n");
     pthread_t sleeper = start(sleeps);
-    pthread_mutex_lock(&ready_lock);
-    while (!ready)
-        pthread_cond_wait(&ready_cond, &ready_lock);
-    pthread_mutex_unlock(&ready_lock);
+    wait_step(1);
     usleep(20000);
     pthread_cancel(sleeper);
     printf("  join: %s\n", join(sleeper) == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "WRONG");

@@ -14,6 +14,7 @@
  *  - destructors that sleep, in two threads exiting together;
  *  - C11 tss_create, tss_set, tss_get, tss_delete. */
 #include "thread_prog.h"
+#include "thr_steps.h"
 
 #include <dlfcn.h>
 #include <stdint.h>
@@ -44,26 +45,6 @@ static void destroy_again(void *value)
 static void destroy_never(void *value) { printf("  WRONG destructor call: %s\n", (const char *)value); }
 
 static void *(*glibc_getspecific)(pthread_key_t);
-
-static pthread_mutex_t step_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t step_cond = PTHREAD_COND_INITIALIZER;
-static int step;
-
-static void wait_step(int n)
-{
-    pthread_mutex_lock(&step_lock);
-    while (step < n)
-        pthread_cond_wait(&step_cond, &step_lock);
-    pthread_mutex_unlock(&step_lock);
-}
-
-static void set_step(int n)
-{
-    pthread_mutex_lock(&step_lock);
-    step = n;
-    pthread_cond_broadcast(&step_cond);
-    pthread_mutex_unlock(&step_lock);
-}
 
 static void *first_thread(void *arg)
 {

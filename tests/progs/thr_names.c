@@ -14,6 +14,7 @@
  *  - pthread_sigqueue: the handler runs on the thread named, with the value, as SI_QUEUE;
  *    ESRCH once the thread has ended. */
 #include "thread_prog.h"
+#include "thr_steps.h"
 
 #include <sched.h>
 #include <stdint.h>
@@ -31,26 +32,6 @@ static void *print_own_name(void *who)
 {
     print_name(who, pthread_self());
     return NULL;
-}
-
-static pthread_mutex_t step_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t step_cond = PTHREAD_COND_INITIALIZER;
-static int step;
-
-static void wait_step(int n)
-{
-    pthread_mutex_lock(&step_lock);
-    while (step < n)
-        pthread_cond_wait(&step_cond, &step_lock);
-    pthread_mutex_unlock(&step_lock);
-}
-
-static void set_step(int n)
-{
-    pthread_mutex_lock(&step_lock);
-    step = n;
-    pthread_cond_broadcast(&step_cond);
-    pthread_mutex_unlock(&step_lock);
 }
 
 static void *named_worker(void *arg)
@@ -218,7 +199,7 @@ int main(void)
     pthread_attr_destroy(&attr);
     wait_step(4);
 
-    step = 0;
+    set_step(0);
     pthread_t other = start_thread(NULL, named_worker, NULL);
     wait_step(1);
     int policy;
