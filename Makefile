@@ -69,6 +69,9 @@ $(BUILD)/tests/progs/%: tests/progs/%.cc $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
 
+# thr_cleanup_eh.c is thr_cleanup.c built another way.
+$(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
+
 $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@
