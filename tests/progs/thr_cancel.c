@@ -37,7 +37,7 @@ static const char *async_handler_ran;
 static void note_handler(void *what) { async_handler_ran = what; }
 
 /* The target says it is about to block (one step on); the canceller, one at a time, waits
- * for that. */
+ * for that (and, once, the target for the canceller). */
 static void announce_ready(void) { next_step(); }
 
 static void await_ready(void)
@@ -210,7 +210,7 @@ static void *enables_async(void *arg)
     pthread_cleanup_push(note_handler, "enabled with the asynchronous type");
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     announce_ready();
-    usleep(100000);
+    await_ready(); /* the request has been made */
     pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
     printf("  asynchronous while disabled: not cancelled yet\n");
     pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
@@ -307,6 +307,7 @@ int main(void)
     th = start_thread(NULL, enables_async, NULL);
     await_ready();
     pthread_cancel(th);
+    announce_ready();
     value = join_or_die(th);
     printf("  cleanup handler: %s\n", async_handler_ran);
     printf("  join: %s\n", value == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "WRONG");

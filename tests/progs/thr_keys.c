@@ -149,8 +149,8 @@ int main(void)
     pthread_setspecific(after, "main's value of the key made after");
     printf("main through glibc's own function: %s; %s\n", show(glibc_getspecific(before)),
            show(glibc_getspecific(after)));
-    set_step(2);
     printf("first thread ends:\n");
+    set_step(2);
     join_or_die(first);
 
     /* chain_to comes first: the value stored into it by chain_from's destructor is found in
