@@ -14,7 +14,7 @@ CFLAGS_LIB := -std=gnu11 $(OPT) -g $(WARN) -fPIC -fvisibility=hidden \
 # Helper programs stand for "unmodified programs": plain C (or C++), built as anyone would
 # build them.
 CFLAGS_PROG := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
-CXXFLAGS_PROG := -std=gnu++17 -O2 -g -Wall -Wextra -Werror -pthread
+CXXFLAGS_PROG := -std=c++20 -O2 -g -Wall -Wextra -Werror -pthread
 
 BOOST_CONTEXT_A := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libboost_context.a /usr/lib/libboost_context.a))
 
@@ -25,8 +25,10 @@ LIB_OBJ     := $(RUNTIME_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(SHIM_SRC))
 LIB         := $(BUILD)/libgreenpatch.so
 MAP         := shim/libgreenpatch.map
 
-PROGS_SRC    := $(sort $(wildcard tests/progs/*.c tests/progs/*.cc))
-PROGS        := $(patsubst tests/progs/%,$(BUILD)/tests/progs/%,$(basename $(PROGS_SRC)))
+PROGS_SRC    := $(sort $(wildcard tests/progs/*.c))
+PROGS_CXX_SRC := $(sort $(wildcard tests/progs/*.cc))
+PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC)) \
+                $(patsubst tests/progs/%.cc,$(BUILD)/tests/progs/%,$(PROGS_CXX_SRC))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
@@ -36,12 +38,20 @@ TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 PROG_LDLIBS_libevent_user := -levent
 PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUILD)) $(SAN)
 CFLAGS_api_user           := -Iruntime
+PROG_LDLIBS_api_offload   := $(PROG_LDLIBS_api_user)
+CFLAGS_api_offload        := -Iruntime
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
+# A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
+CFLAGS_poll_fortified     := -D_FORTIFY_SOURCE=2
+# The unlocked stdio calls as real calls, not <bits/stdio.h>'s inlines.
+CFLAGS_stdio_unlocked_calls := -O0
+# The names a fortified build binds to: __printf_chk, __fgets_chk, __fread_chk, ...
+CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 # Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
 CFLAGS_thr_cleanup_eh     := -fexceptions
 
-.PHONY: all test asan demo clean setup progs examples tests
+.PHONY: all test asan demo clean setup progs examples tests coverage
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -65,9 +75,9 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
 
-$(BUILD)/tests/progs/%: tests/progs/%.cc $(wildcard tests/progs/*.h) | $(LIB)
+$(BUILD)/tests/progs/%: tests/progs/%.cc | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(PROG_LDLIBS_$*)
+	$(CXX) $(CXXFLAGS_PROG) $< -o $@ $(PROG_LDLIBS_$*)
 
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
@@ -100,6 +110,10 @@ asan: setup
 demo: setup
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
+
+# docs/coverage.md is generated from the code (tests/test_coverage.c checks it is current).
+coverage:
+	@scripts/coverage > docs/coverage.md
 
 clean:
 	rm -rf build build-asan

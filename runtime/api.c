@@ -5,6 +5,7 @@
 #include "config.h"
 #include "hub.h"
 #include "init.h"
+#include "pool.h"
 #include "real.h"
 #include "scheduler.h"
 
@@ -46,6 +47,29 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
     }
     gp__hub_park_until(gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec),
                        GP_INTR_NEVER);
+    return 0;
+}
+
+/* gp_offload's call, in the pool's calling convention. */
+struct offloaded {
+    void *(*fn)(void *);
+    void *arg;
+    void *result;
+};
+
+static long run_offloaded(void *p)
+{
+    struct offloaded *o = p;
+    o->result = o->fn(o->arg);
+    return 0;
+}
+
+GP_PUBLIC int gp_offload(void *(*fn)(void *), void *arg, void **result)
+{
+    struct offloaded o = {.fn = fn, .arg = arg};
+    gp__pool_offload(run_offloaded, &o);
+    if (result)
+        *result = o.result;
     return 0;
 }
 

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 enum { MIN_STACK = 16 * 1024 };
+/* eventlet's tpool starts 20 threads by default (EVENTLET_THREADPOOL_SIZE): the same here. */
+enum { DEFAULT_POOL_SIZE = 20, MAX_POOL_SIZE = 1024 };
 #define MAX_STACK ((size_t)1 << 30)
 
 struct gp_config gp__config;
@@ -79,8 +81,23 @@ static void load_disable(void)
     gp__config.disabled = v[0] == '1';
 }
 
+static void load_pool_size(void)
+{
+    gp__config.pool_size = DEFAULT_POOL_SIZE;
+    const char *v = getenv("GREENPATCH_POOL_SIZE");
+    if (!v)
+        return;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > MAX_POOL_SIZE)
+        bad_setting("GREENPATCH_POOL_SIZE", v, "give a number of worker threads from 1 to 1024");
+    gp__config.pool_size = (unsigned)n;
+}
+
 void gp__config_load(void)
 {
     load_disable();
     load_stack_size();
+    load_pool_size();
 }

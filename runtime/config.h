@@ -12,6 +12,7 @@ struct gp_config {
     size_t native_stack_size; /* what glibc gives a new pthread (the RLIMIT_STACK size) */
     size_t guard_size; /* glibc's default guard size for pthreads (one page) */
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
+    unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
 };
 
 extern struct gp_config gp__config;

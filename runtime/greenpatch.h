@@ -31,6 +31,14 @@ void gp_yield(void);
 /* Sleeps for nsec nanoseconds while other green threads run. Returns 0. */
 int gp_sleep(uint64_t nsec);
 
+/* Runs fn(arg) on a real worker thread of the pool (GREENPATCH_POOL_SIZE threads at most,
+ * started as needed) while the calling green thread waits and the others run: for a long
+ * computation, or a call that blocks and cannot be made cooperative. Stores what fn returned
+ * in *result (if not NULL) and returns 0. fn runs on another OS thread: it must not use the
+ * calling thread's thread-local data, and the green threads' locks do not make it wait
+ * cooperatively. Called by anything but a green thread, fn simply runs on the caller. */
+int gp_offload(void *(*fn)(void *), void *arg, void **result);
+
 /* The calling green thread, or NULL when the caller is not a green thread (no gp_spawn yet,
  * or an OS thread the scheduler does not run). */
 gp_thread_t *gp_self(void);

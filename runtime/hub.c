@@ -18,6 +18,7 @@
 #include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 _Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_WRITE, "libev event bits");
@@ -36,10 +37,12 @@ static struct {
     void (*set_syserr_cb)(void (*cb)(const char *msg));
 } ev;
 
-/* A green thread waiting on an fd; lives on that thread's stack while it waits. */
+/* A green thread waiting on an fd; lives on that thread's stack (or heap, for a large
+ * multi-fd wait) while it waits. */
 struct fd_waiter {
     ev_io io;
     struct gp_thread *thread;
+    struct gp_hub_fd *report; /* the caller's entry: what happened to the fd */
     struct fd_waiter *next; /* on fds.heads[io.fd], the waiters of one fd */
     struct fd_waiter *prev;
 };
@@ -57,10 +60,16 @@ struct timed_park {
     struct gp_thread *thread;
 };
 
+/* Wakes that signal handlers post (gp__hub_post_wake_from_signal): a handler may not
+ * allocate, so they take one of these slots, each holding a key to wake one waiter of. */
+enum { SIGNAL_WAKES_MAX = 64 };
+
 static struct {
     struct ev_loop *loop;
     ev_async async;                      /* woken by gp__hub_post from other OS threads */
     struct posted_wake *posted;          /* Treiber stack, pushed by any thread */
+    struct gp_hub_unpark *unparks;       /* Treiber stack, pushed by any thread */
+    const void *signal_wakes[SIGNAL_WAKES_MAX]; /* NULL: free; claimed by handlers */
     struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
     size_t fd_capacity;
 } hub;
@@ -80,6 +89,20 @@ static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
         gp__waitq_wake(list->key, list->n);
         free(list);
         list = next;
+    }
+    for (int i = 0; i < SIGNAL_WAKES_MAX; i++) {
+        const void *key = __atomic_exchange_n(&hub.signal_wakes[i], NULL, __ATOMIC_ACQUIRE);
+        if (key)
+            gp__waitq_wake(key, 1);
+    }
+    struct gp_hub_unpark *u = __atomic_exchange_n(&hub.unparks, NULL, __ATOMIC_ACQUIRE);
+    while (u) {
+        /* Read the node before taken is set: from then on its owner may reuse it. */
+        struct gp_hub_unpark *next = u->next;
+        struct gp_thread *t = u->thread;
+        u->taken = true;
+        gp__sched_unpark(t, GP_WAKE_READY);
+        u = next;
     }
 }
 
@@ -237,34 +260,79 @@ static void untrack_fd(struct fd_waiter *w)
 
 static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
 {
-    (void)loop, (void)revents;
-    gp__sched_unpark(GP_CONTAINER_OF(w, struct fd_waiter, io)->thread, GP_WAKE_READY);
+    (void)loop;
+    struct fd_waiter *waiter = GP_CONTAINER_OF(w, struct fd_waiter, io);
+    waiter->report->fired |= revents & (EV_READ | EV_WRITE);
+    gp__sched_unpark(waiter->thread, GP_WAKE_READY);
 }
 
-enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
+static bool tracked(const struct fd_waiter *w)
+{
+    int fd = w->io.fd;
+    return (size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == w || w->prev);
+}
+
+/* The wait of gp__hub_wait_fds, with a waiter for each of the n fds from the caller. */
+static enum gp_wake wait_fds(struct gp_hub_fd *fds, size_t n, struct fd_waiter *w,
+                             int64_t deadline, enum gp_interrupt intr, const sigset_t *mask)
 {
     for (;;) {
         /* Interruptible before anything is registered, and until all of it is undone: a
          * signal in between is deferred to this thread, never handled in the middle. */
         gp__signal_enter_wait(gp__current, intr);
-        struct fd_waiter w = {.thread = gp__current};
-        ev_io_init(&w.io, on_fd_ready, fd, events);
-        if (track_fd(&w, fd) < 0) {
+        sigset_t saved;
+        if (mask)
+            pthread_sigmask(SIG_SETMASK, mask, &saved);
+        for (size_t i = 0; i < n; i++) {
+            fds[i].fired = 0;
+            w[i] = (struct fd_waiter){.thread = gp__current, .report = &fds[i]};
+            if (!fds[i].events)
+                continue;
+            ev_io_init(&w[i].io, on_fd_ready, fds[i].fd, fds[i].events);
             /* No memory to remember the waiter: wait without close() support rather than
              * fail a call that natively cannot fail this way. */
-            w.prev = w.next = NULL;
+            if (track_fd(&w[i], fds[i].fd) < 0)
+                w[i].prev = w[i].next = NULL;
+            ev.io_start(hub.loop, &w[i].io);
         }
-        ev.io_start(hub.loop, &w.io);
         enum gp_wake why = park_until(deadline);
-        if (why != GP_WAKE_CLOSED) {
-            ev.io_stop(hub.loop, &w.io);
-            if ((size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == &w || w.prev))
-                untrack_fd(&w);
+        /* A waiter that a close() took off already is stopped and untracked. */
+        for (size_t i = 0; i < n; i++) {
+            if (!fds[i].events)
+                continue;
+            ev.io_stop(hub.loop, &w[i].io);
+            if (tracked(&w[i]))
+                untrack_fd(&w[i]);
         }
         gp__signal_leave_wait(gp__current);
-        if (!wait_goes_on(intr, &why))
+        bool goes_on = wait_goes_on(intr, &why);
+        if (mask)
+            pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (!goes_on)
             return why;
     }
+}
+
+enum gp_wake gp__hub_wait_fd(int fd, int events, int64_t deadline, enum gp_interrupt intr)
+{
+    struct gp_hub_fd one = {.fd = fd, .events = events};
+    struct fd_waiter w;
+    return wait_fds(&one, 1, &w, deadline, intr, NULL);
+}
+
+/* Waiters for this many fds live on the waiting thread's stack; more are malloc'd. */
+enum { STACK_FD_WAITERS = 8 };
+
+int gp__hub_wait_fds(struct gp_hub_fd *fds, size_t n, int64_t deadline, enum gp_interrupt intr,
+                     const sigset_t *mask)
+{
+    struct fd_waiter small[STACK_FD_WAITERS], *w = small;
+    if (n > STACK_FD_WAITERS && !(w = malloc(n * sizeof *w)))
+        return -ENOMEM;
+    enum gp_wake why = wait_fds(fds, n, w, deadline, intr, mask);
+    if (w != small)
+        free(w);
+    return (int)why;
 }
 
 void gp__hub_fd_closing(int fd)
@@ -275,6 +343,7 @@ void gp__hub_fd_closing(int fd)
     while ((w = hub.fd_heads[fd])) {
         ev.io_stop(hub.loop, &w->io);
         untrack_fd(w);
+        w->report->fired |= GP_HUB_CLOSED;
         gp__sched_unpark(w->thread, GP_WAKE_CLOSED);
     }
 }
@@ -294,12 +363,37 @@ int gp__hub_post_wake(const void *key, int n)
     return 0;
 }
 
+int gp__hub_post_wake_from_signal(const void *key)
+{
+    for (int i = 0; i < SIGNAL_WAKES_MAX; i++) {
+        const void *free_slot = NULL;
+        if (__atomic_compare_exchange_n(&hub.signal_wakes[i], &free_slot, key, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+            gp__hub_wake_from_signal();
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
+void gp__hub_post_unpark(struct gp_hub_unpark *p)
+{
+    struct gp_hub_unpark *head = __atomic_load_n(&hub.unparks, __ATOMIC_RELAXED);
+    do
+        p->next = head;
+    while (!__atomic_compare_exchange_n(&hub.unparks, &head, p, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+    ev.async_send(hub.loop, &hub.async);
+}
+
 void gp__hub_after_fork(void)
 {
     /* The parent's loop shares its epoll instance and eventfd with the parent, and its
      * watchers belong to threads the child does not have. Its memory is dropped, not
      * freed: the watchers on it live on stacks that no longer run. */
     hub.posted = NULL;
+    hub.unparks = NULL;
+    memset(hub.signal_wakes, 0, sizeof hub.signal_wakes);
     for (size_t fd = 0; fd < hub.fd_capacity; fd++)
         hub.fd_heads[fd] = NULL;
     if (hub.loop)

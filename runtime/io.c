@@ -8,6 +8,7 @@
 #include "io.h"
 
 #include "clock.h"
+#include "fdio.h"
 #include "hub.h"
 #include "real.h"
 #include "scheduler.h"
@@ -19,17 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* What a blocking call is waiting for, across its attempts. */
-struct io_wait {
-    int fd;
-    int events;       /* GP_HUB_READ or GP_HUB_WRITE */
-    int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
-    bool checked;     /* the fd's flags and timeout have been read */
-    int64_t deadline; /* from the socket timeout, for the whole call */
-    int idle_wakes;   /* readiness reports after which the attempt still would block */
-    bool woke_ready;  /* the last wait ended with the fd reported ready */
-};
 
 /* After this many readiness reports that the attempt contradicts, waits back off. */
 enum { IDLE_WAKES_BEFORE_BACKOFF = 3, BACKOFF_DOUBLINGS = 5 };
@@ -48,7 +38,7 @@ static int poll_now(int fd, int events)
 {
     struct pollfd p = {.fd = fd, .events = (events & GP_HUB_READ ? POLLIN : 0) |
                                            (events & GP_HUB_WRITE ? POLLOUT : 0)};
-    return poll(&p, 1, 0);
+    return gp__real.poll(&p, 1, 0);
 }
 
 /* signal(7): a socket call with a timeout set is never restarted after a handler. */
@@ -87,7 +77,7 @@ static bool disk_file(int fd)
  * non-blocking itself, or waiting for readiness means nothing for it), CALL_READY when the
  * file cannot be tried without blocking (FIFOs opened by path, terminals) but poll says it
  * is ready; or returns the error the call ends with. */
-static int wait_ready(struct io_wait *w, ssize_t attempt)
+static int wait_ready(struct gp_io_wait *w, ssize_t attempt)
 {
     if (!w->checked) {
         w->checked = true;
@@ -183,7 +173,7 @@ static void cursor_free(struct iov_cursor *c)
 /* One kind of transfer: how to attempt it without blocking, and how to make the plain
  * call. */
 struct io_op {
-    struct io_wait wait;
+    struct gp_io_wait wait;
     ssize_t (*call)(struct io_op *op, struct iovec *iov, int count, bool nowait);
     bool writes;         /* a write: after CALL_READY, at most PIPE_BUF bytes per call */
     bool file_attempt;   /* the last attempt was RWF_NOWAIT, whose EOPNOTSUPP means
@@ -283,7 +273,15 @@ static ssize_t write_pipe_buf_front(struct io_op *op, struct iovec *iov, int cou
 static bool error_waiting(int fd, bool writes)
 {
     struct pollfd p = {.fd = fd};
-    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | (writes ? POLLHUP : 0)));
+    return gp__real.poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | (writes ? POLLHUP : 0)));
+}
+
+bool gp__io_error_pending(int fd, bool writes) { return error_waiting(fd, writes); }
+
+int gp__io_wait(struct gp_io_wait *w)
+{
+    int next = wait_ready(w, -EAGAIN);
+    return next == CALL_PLAIN ? 1 : next;
 }
 
 /* One transfer, waiting as the blocking call would until it moves something or fails.
@@ -467,7 +465,7 @@ int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool
      * shared with other processes (prefork servers): readiness is checked with poll, and
      * the fd's flags are never changed. Bad flags and non-listening fds get the kernel's
      * answer at once. */
-    struct io_wait w = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO};
+    struct gp_io_wait w = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO};
     bool valid = !(flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC));
     while (valid && poll_now(fd, GP_HUB_READ) == 0) {
         if (!w.checked && !listening_socket(fd))
@@ -482,8 +480,25 @@ int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool
                                       : gp__real.accept(fd, addr, len));
 }
 
+int gp__io_wait_ready(int fd, int events)
+{
+    struct gp_io_wait w = {.fd = fd, .events = events,
+                           .timeout_opt = events & GP_HUB_READ ? SO_RCVTIMEO : SO_SNDTIMEO};
+    /* poll answers for every kind of file (a bad fd too: POLLNVAL, and the plain call says
+     * EBADF); after a wake it is asked again, as another reader may have taken the data. */
+    while (poll_now(fd, events) == 0) {
+        int next = wait_ready(&w, -EAGAIN);
+        if (next < 0)
+            return next;
+        if (next != RETRY)
+            return 0;
+    }
+    return 0;
+}
+
 int gp__io_close(int fd)
 {
     gp__hub_fd_closing(fd);
+    gp__fdio_linger(fd);
     return (int)neg_errno(gp__real.close(fd));
 }

@@ -12,9 +12,31 @@
 #define GP_IO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+/* What a blocking call is waiting for, across its attempts. */
+struct gp_io_wait {
+    int fd;
+    int events;       /* GP_HUB_READ or GP_HUB_WRITE */
+    int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
+    bool checked;     /* the fd's flags and timeout have been read */
+    int64_t deadline; /* from the socket timeout, for the whole call */
+    int idle_wakes;   /* readiness reports after which the attempt still would block */
+    bool woke_ready;  /* the last wait ended with the fd reported ready */
+};
+
+/* For blocking calls built outside this file (runtime/fdio.c), after an attempt on w->fd
+ * would have blocked: waits as the blocking call would have, until the fd is ready.
+ * Returns 0 (try again), 1 when the program made the fd non-blocking itself (its plain
+ * call is the answer), or the error that ends the call: EAGAIN when the socket's timeout
+ * passed, EINTR, EBADF when another green thread closed the fd. */
+int gp__io_wait(struct gp_io_wait *w);
+/* A socket error or hang-up that the next attempt would consume: after some bytes have
+ * moved, a blocking call ends with its count and leaves the error to the next call. */
+bool gp__io_error_pending(int fd, bool writes);
 
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt);
@@ -25,5 +47,13 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len);
  * for seccomp filters and tracers). */
 int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool use_accept4);
 int gp__io_close(int fd);
+/* For callers that cannot try their call without blocking (glibc's stdio, which reads
+ * through its internal read): waits until fd is ready for events (GP_HUB_READ or
+ * GP_HUB_WRITE) and returns 0 when the plain blocking call will not wait, or will wait
+ * because the program asked for that (its own O_NONBLOCK makes it fail at once; a disk file
+ * is always "ready"). Otherwise returns the negative errno the blocking call would have
+ * ended with: -EAGAIN when SO_RCVTIMEO/SO_SNDTIMEO expires, -EINTR for a handler without
+ * SA_RESTART, -EBADF when another green thread closes fd. */
+int gp__io_wait_ready(int fd, int events);
 
 #endif

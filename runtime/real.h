@@ -4,13 +4,22 @@
 #ifndef GP_REAL_H
 #define GP_REAL_H
 
+#include <aio.h>
+#include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <wordexp.h>
 
 /* One list per area, so that each area adds its names in one place. */
 /* thread life cycle, identity, cancellation, keys */
@@ -61,7 +70,28 @@
     X(int, pthread_cond_clockwait,                                                            \
       (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))              \
     X(int, pthread_cond_signal, (pthread_cond_t *))                                           \
-    X(int, pthread_cond_broadcast, (pthread_cond_t *))
+    X(int, pthread_cond_broadcast, (pthread_cond_t *))                                        \
+    X(int, sem_wait, (sem_t *))                                                               \
+    X(int, sem_timedwait, (sem_t *, const struct timespec *))                                 \
+    X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *))                      \
+    X(int, sem_post, (sem_t *))                                                               \
+    X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                       \
+    X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                                       \
+    X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))                                    \
+    X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))                                    \
+    X(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *))         \
+    X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *))         \
+    X(int, pthread_rwlock_clockrdlock,                                                        \
+      (pthread_rwlock_t *, clockid_t, const struct timespec *))                               \
+    X(int, pthread_rwlock_clockwrlock,                                                        \
+      (pthread_rwlock_t *, clockid_t, const struct timespec *))                               \
+    X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))                                       \
+    X(int, pthread_barrier_wait, (pthread_barrier_t *))                                       \
+    X(int, pthread_barrier_destroy, (pthread_barrier_t *))                                    \
+    X(int, pthread_once, (pthread_once_t *, void (*)(void)))                                  \
+    X(int, pthread_spin_lock, (pthread_spinlock_t *))                                         \
+    X(int, pthread_spin_trylock, (pthread_spinlock_t *))                                      \
+    X(int, sched_yield, (void))
 
 /* sleeps */
 #define GP_REAL_SLEEP(X)                                                                      \
@@ -85,7 +115,20 @@
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                     \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                               \
-    X(int, close, (int))
+    X(int, close, (int))                                                                      \
+    X(int, open, (const char *, int, ...))                                                    \
+    X(int, openat, (int, const char *, int, ...))                                             \
+    X(int, creat, (const char *, mode_t))                                                     \
+    X(int, __open_2, (const char *, int))                                                     \
+    X(int, __openat_2, (int, const char *, int))                                              \
+    X(ssize_t, sendfile, (int, int, off_t *, size_t))                                         \
+    X(ssize_t, splice, (int, off_t *, int, off_t *, size_t, unsigned))                        \
+    X(ssize_t, tee, (int, int, size_t, unsigned))                                             \
+    X(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned))                       \
+    X(int, sendmmsg, (int, struct mmsghdr *, unsigned, int))                                  \
+    X(int, recvmmsg, (int, struct mmsghdr *, unsigned, int, struct timespec *))               \
+    X(int, eventfd_read, (int, uint64_t *))                                                   \
+    X(int, eventfd_write, (int, uint64_t))
 
 /* signal dispositions, masks and waits */
 #define GP_REAL_SIGNALS(X)                                                                    \
@@ -97,19 +140,90 @@
     X(__sighandler_t, sysv_signal, (int, __sighandler_t))
 
 /* poll, select, epoll */
-#define GP_REAL_POLL(X)
+#define GP_REAL_POLL(X)                                                                       \
+    X(int, poll, (struct pollfd *, nfds_t, int))                                              \
+    X(int, __poll_chk, (struct pollfd *, nfds_t, int, size_t))                                \
+    X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))       \
+    X(int, __ppoll_chk,                                                                       \
+      (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t))           \
+    X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))                     \
+    X(int, pselect,                                                                           \
+      (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *))         \
+    X(int, epoll_wait, (int, struct epoll_event *, int, int))                                 \
+    X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))              \
+    X(int, epoll_pwait2,                                                                      \
+      (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))
 
 /* waiting for and starting processes */
 #define GP_REAL_PROCESS(X)
 
-/* stdio streams */
-#define GP_REAL_STDIO(X)
+/* stdio streams: the interposed names (the variadic ones through their v-forms), and
+ * glibc's exported libio helpers that the cooperative versions build on */
+#define GP_REAL_STDIO(X)                                                                      \
+    X(char *, fgets, (char *, int, FILE *))                                                   \
+    X(char *, fgets_unlocked, (char *, int, FILE *))                                          \
+    X(char *, __fgets_chk, (char *, size_t, int, FILE *))                                     \
+    X(char *, __fgets_unlocked_chk, (char *, size_t, int, FILE *))                            \
+    X(int, fgetc, (FILE *))                                                                   \
+    X(int, fgetc_unlocked, (FILE *))                                                          \
+    X(int, getc, (FILE *))                                                                    \
+    X(int, getc_unlocked, (FILE *))                                                           \
+    X(int, getchar, (void))                                                                   \
+    X(int, getchar_unlocked, (void))                                                          \
+    X(int, __uflow, (FILE *))                                                                 \
+    X(int, __underflow, (FILE *))                                                             \
+    X(ssize_t, getline, (char **, size_t *, FILE *))                                          \
+    X(ssize_t, getdelim, (char **, size_t *, int, FILE *))                                    \
+    X(ssize_t, __getdelim, (char **, size_t *, int, FILE *))                                  \
+    X(size_t, fread, (void *, size_t, size_t, FILE *))                                        \
+    X(size_t, fread_unlocked, (void *, size_t, size_t, FILE *))                               \
+    X(size_t, __fread_chk, (void *, size_t, size_t, size_t, FILE *))                          \
+    X(size_t, __fread_unlocked_chk, (void *, size_t, size_t, size_t, FILE *))                 \
+    X(int, getw, (FILE *))                                                                    \
+    X(int, vfscanf, (FILE *, const char *, va_list))                                          \
+    X(int, __isoc99_vfscanf, (FILE *, const char *, va_list))                                 \
+    X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                                 \
+    X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))                        \
+    X(int, fputs, (const char *, FILE *))                                                     \
+    X(int, fputs_unlocked, (const char *, FILE *))                                            \
+    X(int, puts, (const char *))                                                              \
+    X(int, fputc, (int, FILE *))                                                              \
+    X(int, fputc_unlocked, (int, FILE *))                                                     \
+    X(int, putc, (int, FILE *))                                                               \
+    X(int, putc_unlocked, (int, FILE *))                                                      \
+    X(int, putchar, (int))                                                                    \
+    X(int, putchar_unlocked, (int))                                                           \
+    X(int, __overflow, (FILE *, int))                                                         \
+    X(int, putw, (int, FILE *))                                                               \
+    X(int, vfprintf, (FILE *, const char *, va_list))                                         \
+    X(int, __vfprintf_chk, (FILE *, int, const char *, va_list))                              \
+    X(int, vdprintf, (int, const char *, va_list))                                            \
+    X(int, __vdprintf_chk, (int, int, const char *, va_list))                                 \
+    X(int, __vsnprintf_chk, (char *, size_t, int, size_t, const char *, va_list))             \
+    X(int, fflush, (FILE *))                                                                  \
+    X(int, fflush_unlocked, (FILE *))                                                         \
+    X(int, fclose, (FILE *))                                                                  \
+    X(void, flockfile, (FILE *))                                                              \
+    X(int, ftrylockfile, (FILE *))                                                            \
+    X(void, funlockfile, (FILE *))                                                            \
+    X(void, _IO_doallocbuf, (FILE *))                                                         \
+    X(int, _IO_switch_to_get_mode, (FILE *))                                                  \
+    X(void, _IO_free_backup_area, (FILE *))                                                   \
+    X(void, _IO_list_lock, (void))                                                            \
+    X(void, _IO_list_unlock, (void))
 
 /* name resolution */
 #define GP_REAL_RESOLVER(X)
 
 /* regular files and file locks */
 #define GP_REAL_FILES(X)
+/* the rest that goes to the worker pool as a whole */
+#define GP_REAL_POOLED(X)                                                                     \
+    X(int, aio_suspend, (const struct aiocb *const[], int, const struct timespec *))          \
+    X(int, lio_listio, (int, struct aiocb *const[], int, struct sigevent *))                  \
+    X(int, wordexp, (const char *, wordexp_t *, int))                                         \
+    X(void, sync, (void))                                                                     \
+    X(int, syncfs, (int))
 
 /* syscall() */
 #define GP_REAL_SYSCALL(X)
@@ -125,7 +239,8 @@
     GP_REAL_STDIO(X)                                                                          \
     GP_REAL_RESOLVER(X)                                                                       \
     GP_REAL_FILES(X)                                                                          \
-    GP_REAL_SYSCALL(X)
+    GP_REAL_SYSCALL(X)                                                                        \
+    GP_REAL_POOLED(X)
 
 #define GP_REAL_FIELD(ret, name, args) ret(*name) args;
 struct gp_real {

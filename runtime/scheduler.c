@@ -6,6 +6,7 @@
 #include "cancel.h"
 #include "clock.h"
 #include "config.h"
+#include "filelock.h"
 #include "guard.h"
 #include "hub.h"
 #include "identity.h"
@@ -37,6 +38,7 @@ static struct {
     uint64_t next_id;
     unsigned switches_since_poll;
     pthread_t os_thread;       /* the scheduler's OS thread */
+    pid_t os_tid;              /* and its kernel thread id */
 } sched;
 
 static void finish_switch_in(void);
@@ -185,7 +187,9 @@ static void forget_other_threads(void)
      * other than main keeps its pthread_t and lock id, which the program may hold.) */
     sched.main = self;
     sched.os_thread = gp__real.pthread_self();
+    sched.os_tid = gettid();
     gp__waitq_after_fork();
+    gp__filelock_after_fork();
     gp__signal_after_fork();
     gp__hub_after_fork();
 }
@@ -224,6 +228,7 @@ static int start_scheduler(void)
     sched.main = main;
     sched.hub = hub;
     sched.os_thread = gp__real.pthread_self();
+    sched.os_tid = gettid();
     gp__sched_live = 1;
     gp__current = main;
     return 0;
@@ -304,6 +309,8 @@ struct gp_thread *gp__sched_lookup(const void *p)
 struct gp_thread *gp__sched_main(void) { return sched.main; }
 
 pthread_t gp__sched_os_thread(void) { return sched.os_thread; }
+
+pid_t gp__sched_os_tid(void) { return sched.os_tid; }
 
 pthread_t gp__sched_handle(const struct gp_thread *t)
 {

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <unwind.h>
 
 #define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
@@ -130,6 +131,8 @@ pthread_t gp__sched_handle(const struct gp_thread *t);
 struct gp_thread *gp__sched_from_handle(pthread_t h);
 /* The pthread_t of the OS thread that runs every green thread. */
 pthread_t gp__sched_os_thread(void);
+/* Its kernel thread id: what glibc records as the owner of what any green thread locks. */
+pid_t gp__sched_os_tid(void);
 
 /* Park the caller until gp__sched_unpark; returns the reason it was given. The caller
  * registers itself wherever the wake will come from before parking. */

@@ -79,6 +79,20 @@ static void run_handler(int sig, const struct sigaction *a, siginfo_t *info, voi
 
 static void trampoline(int sig, siginfo_t *info, void *uctx);
 
+/* Handlers running where the signal interrupted this OS thread, which may be anywhere. A
+ * handler that leaves by siglongjmp leaves this raised: then only the slower wakes are
+ * used from then on, which are right anywhere. */
+static __thread volatile sig_atomic_t at_once_depth;
+
+static void run_at_once(int sig, const struct sigaction *a, siginfo_t *info, void *uctx)
+{
+    at_once_depth++;
+    run_handler(sig, a, info, uctx);
+    at_once_depth--;
+}
+
+bool gp__signal_in_handler(void) { return at_once_depth > 0; }
+
 /* The handler's SA_RESTART as the kernel sees it at delivery. siginterrupt() changes it
  * through glibc's internal sigaction, on the action installed in the kernel (ours); after
  * SA_RESETHAND the kernel holds the default again, and the program's own flags count. */
@@ -148,7 +162,7 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
     struct sigaction a = program_action[sig];
     if (!running) {
         /* No green threads yet, or another OS thread took it. */
-        run_handler(sig, &a, info, uctx);
+        run_at_once(sig, &a, info, uctx);
         return;
     }
     bool restart = restarts(sig, &a);
@@ -164,7 +178,7 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
     }
     if (!deferred_ok) {
-        run_handler(sig, &a, info, uctx);
+        run_at_once(sig, &a, info, uctx);
         return;
     }
     /* On the hub the loop may be about to sleep: wake it. (On a green thread the hub looks

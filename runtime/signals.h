@@ -32,6 +32,10 @@ bool gp__signal_pending(void);
 enum gp_handlers_ran { GP_HANDLERS_NONE, GP_HANDLERS_RESTART, GP_HANDLERS_INTERRUPT };
 bool gp__signal_has_deferred(const struct gp_thread *t);
 enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t);
+/* True inside a handler that the trampoline runs where the signal interrupted the calling
+ * OS thread (not at the end of a wait): the wait table and the run queue may be in the
+ * middle of a change there, and only async-signal-safe ways to wake a thread will do. */
+bool gp__signal_in_handler(void);
 /* A thread that exits takes no more signals. */
 void gp__signal_forget_thread(struct gp_thread *t);
 /* pthread_kill for a green thread: sends sig to os_thread (the scheduler's OS thread) so

@@ -27,17 +27,22 @@ static struct gp_list *bucket_of(const void *key)
     return b;
 }
 
-enum gp_wake gp__waitq_wait(const void *key, int64_t deadline)
+enum gp_wake gp__waitq_wait_intr(const void *key, int64_t deadline, enum gp_interrupt intr)
 {
     struct waiter w = {.key = key, .thread = gp__current};
     gp__list_push_back(bucket_of(key), &w.link);
-    enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
+    enum gp_wake why = gp__hub_park_until(deadline, intr);
     /* A waker removes the waiter it wakes. One that came between the timer and our return
      * to this thread counted us as woken: report the wake, so that it is not lost. */
-    if (w.link.next == &w.link)
+    if (w.link.next == &w.link && why != GP_WAKE_INTERRUPT)
         return GP_WAKE_READY;
     gp__list_remove(&w.link);
     return why;
+}
+
+enum gp_wake gp__waitq_wait(const void *key, int64_t deadline)
+{
+    return gp__waitq_wait_intr(key, deadline, GP_INTR_NEVER);
 }
 
 int gp__waitq_wake(const void *key, int n)

@@ -11,6 +11,9 @@
 
 /* Parks the caller on key until woken (GP_WAKE_READY) or deadline (GP_WAKE_TIMEOUT). */
 enum gp_wake gp__waitq_wait(const void *key, int64_t deadline);
+/* The same, in a wait that a signal handler may end as intr says: then GP_WAKE_INTERRUPT,
+ * even when a wake came too (the caller passes on a wake it does not use). */
+enum gp_wake gp__waitq_wait_intr(const void *key, int64_t deadline, enum gp_interrupt intr);
 /* Wakes up to n waiters of key, oldest first; returns how many it woke. */
 int gp__waitq_wake(const void *key, int n);
 /* In a fork child: the waiters were other threads, which the child does not have. */

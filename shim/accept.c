@@ -1,6 +1,8 @@
 /* Accepting connections without stalling other green threads. Many green threads may wait
  * on one listening socket; each connection goes to one of them.
- * Interposes: accept, accept4. */
+ * Interposes: accept, accept4.
+ *
+ * coverage cooperative: accept accept4 */
 #include "shim.h"
 
 #include "cancel.h"

@@ -1,6 +1,9 @@
 /* Closing an fd that other green threads wait on wakes them: their calls fail with EBADF,
- * as a call on a closed fd does.
- * Interposes: close. */
+ * as a call on a closed fd does. Closing a TCP socket with SO_LINGER set waits, as
+ * natively, until the peer has what was sent, or the linger time passes: on the hub
+ * (runtime/fdio.h).
+ * Interposes: close.
+ * coverage cooperative: close */
 #include "shim.h"
 
 #include "cancel.h"

@@ -1,6 +1,8 @@
 /* Connecting without stalling other green threads; the socket's flags are as the program
  * left them before and after.
- * Interposes: connect. */
+ * Interposes: connect.
+ *
+ * coverage cooperative: connect */
 #include "shim.h"
 
 #include "cancel.h"

@@ -8,7 +8,9 @@
  * woken for it. PTHREAD_CANCEL_ASYNCHRONOUS acts at once where glibc acts without a signal
  * (a thread cancelling itself, enabling cancellation or the asynchronous type with a
  * request pending), else at the next cancellation point too. Requests for threads the
- * shim does not run go to glibc. */
+ * shim does not run go to glibc.
+ *
+ * coverage immediate: pthread_testcancel */
 #include "shim.h"
 
 #include "cancel.h"

@@ -6,7 +6,9 @@
  *
  * glibc's pthread_cond_wait relocks the mutex through its internal entry points, so the
  * mutex and condition families must be interposed together: the green wait releases and
- * retakes the mutex through the green mutex (runtime/sync.h). */
+ * retakes the mutex through the green mutex (runtime/sync.h).
+ *
+ * coverage cooperative: pthread_cond_wait pthread_cond_timedwait pthread_cond_clockwait */
 #include "shim.h"
 
 #include "cancel.h"

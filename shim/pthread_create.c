@@ -7,6 +7,7 @@
  * A green thread's pthread_t is its struct gp_thread; the main thread keeps the pthread_t
  * glibc gave it, so that glibc functions the shim does not interpose still work on it.
  * The joins that wait are cancellation points (runtime/cancel.h).
+ *
  * coverage cooperative: pthread_join pthread_timedjoin_np pthread_clockjoin_np */
 #include "shim.h"
 

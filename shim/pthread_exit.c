@@ -1,5 +1,5 @@
 /* How a thread ends, and the cleanup handlers that run when it does (runtime/cancel.h).
- * Interposes: pthread_exit, thrd_exit, and what pthread.h's pthread_cleanup_push and
+ * Interposes: pthread_exit, and what pthread.h's pthread_cleanup_push and
  * pthread_cleanup_pop macros call in C without -fexceptions: __pthread_register_cancel,
  * __pthread_unregister_cancel, __pthread_register_cancel_defer,
  * __pthread_unregister_cancel_restore, __pthread_unwind_next; and _pthread_cleanup_push,
@@ -15,25 +15,14 @@
 #include "cancel.h"
 
 #include <pthread.h>
-#include <stdint.h>
-#include <threads.h>
 
-static _Noreturn void exit_thread(void *result)
+GP_EXPORT void pthread_exit(void *result)
 {
     if (!gp_green()) {
         gp__real.pthread_exit(result);
         __builtin_unreachable();
     }
     gp__cancel_exit(result);
-}
-
-GP_EXPORT void pthread_exit(void *result) { exit_thread(result); }
-
-/* glibc's thrd_exit calls its internal pthread_exit directly, past any interposer. */
-GP_EXPORT_VERSIONS(thrd_exit, "GLIBC_2.34", "GLIBC_2.28")
-void gp_shim_thrd_exit(int result)
-{
-    exit_thread((void *)(intptr_t)result);
 }
 
 /* Registration: a green thread's own chain, else glibc's. Before the shim is ready there is

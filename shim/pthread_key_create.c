@@ -1,7 +1,7 @@
 /* Thread-specific data of green threads (runtime/tsd.h).
  * Interposes: pthread_key_create, __pthread_key_create, pthread_key_delete,
- * pthread_getspecific, pthread_setspecific, and the C11 tss_create, tss_delete, tss_get,
- * tss_set (glibc's reach the pthread functions without the PLT).
+ * pthread_getspecific, pthread_setspecific. (C11's tss_* come here by these names from
+ * shim/tss_create.c.)
  *
  * Keys are always made by glibc and noted by the shim. Values: a green thread other than
  * main keeps its own; main and every OS thread the shim does not run use glibc's, and so
@@ -11,7 +11,6 @@
 #include "tsd.h"
 
 #include <pthread.h>
-#include <threads.h>
 
 /* A green thread with values of its own for key, or NULL for glibc's. */
 static struct gp_thread *own_values(pthread_key_t key)
@@ -79,33 +78,3 @@ int gp_shim_pthread_setspecific(pthread_key_t key, const void *value)
 {
     return set_specific(key, value);
 }
-
-/* C11: glibc maps the error numbers so (thrd_err_map). */
-static int thrd_result(int error)
-{
-    switch (error) {
-    case 0:
-        return thrd_success;
-    case ENOMEM:
-        return thrd_nomem;
-    default:
-        return thrd_error;
-    }
-}
-
-_Static_assert(sizeof(tss_t) == sizeof(pthread_key_t), "glibc's tss_t is a pthread key");
-
-GP_EXPORT_VERSIONS(tss_create, "GLIBC_2.34", "GLIBC_2.28")
-int gp_shim_tss_create(tss_t *key, tss_dtor_t destructor)
-{
-    return thrd_result(key_create((pthread_key_t *)key, destructor, __builtin_return_address(0)));
-}
-
-GP_EXPORT_VERSIONS(tss_delete, "GLIBC_2.34", "GLIBC_2.28")
-void gp_shim_tss_delete(tss_t key) { key_delete(key); }
-
-GP_EXPORT_VERSIONS(tss_get, "GLIBC_2.34", "GLIBC_2.28")
-void *gp_shim_tss_get(tss_t key) { return get_specific(key); }
-
-GP_EXPORT_VERSIONS(tss_set, "GLIBC_2.34", "GLIBC_2.28")
-int gp_shim_tss_set(tss_t key, void *value) { return thrd_result(set_specific(key, value)); }

@@ -4,7 +4,9 @@
  *
  * Every green thread uses the green implementation (runtime/sync.h), even while it is the
  * only one: mutex ownership must mean the same thing before and after other threads
- * appear. Before the first pthread_create nothing is green and glibc does the work. */
+ * appear. Before the first pthread_create nothing is green and glibc does the work.
+ *
+ * coverage cooperative: pthread_mutex_lock pthread_mutex_timedlock pthread_mutex_clocklock */
 #include "shim.h"
 
 #include "clock.h"

@@ -1,5 +1,7 @@
 /* Reading from sockets, pipes, FIFOs and terminals without stalling other green threads.
- * Interposes: read, readv. */
+ * Interposes: read, readv.
+ *
+ * coverage cooperative: read readv */
 #include "shim.h"
 
 #include "cancel.h"

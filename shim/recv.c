@@ -1,7 +1,9 @@
 /* Receiving on sockets. recv and recvfrom are recvmsg with one buffer: the kernel treats
  * them alike, addresses included (truncated to the caller's length, full length
  * reported).
- * Interposes: recv, recvfrom, recvmsg. */
+ * Interposes: recv, recvfrom, recvmsg.
+ *
+ * coverage cooperative: recv recvfrom recvmsg */
 #include "shim.h"
 
 #include "cancel.h"

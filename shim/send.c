@@ -1,6 +1,8 @@
 /* Sending on sockets. A blocking send on a stream socket returns when everything is
  * queued, as natively. send and sendto are sendmsg with one buffer.
- * Interposes: send, sendto, sendmsg. */
+ * Interposes: send, sendto, sendmsg.
+ *
+ * coverage cooperative: send sendto sendmsg */
 #include "shim.h"
 
 #include "cancel.h"

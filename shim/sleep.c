@@ -1,5 +1,7 @@
 /* Sleeping lets the other green threads run. Each is a cancellation point.
- * Interposes: sleep, usleep, nanosleep, clock_nanosleep. */
+ * Interposes: sleep, usleep, nanosleep, clock_nanosleep.
+ *
+ * coverage cooperative: sleep usleep nanosleep clock_nanosleep */
 #include "shim.h"
 
 #include "cancel.h"

@@ -1,6 +1,8 @@
 /* Writing to sockets, pipes, FIFOs and terminals without stalling other green threads. A
  * blocking write returns when everything is written, as natively.
- * Interposes: write, writev. */
+ * Interposes: write, writev.
+ *
+ * coverage cooperative: write writev */
 #include "shim.h"
 
 #include "cancel.h"

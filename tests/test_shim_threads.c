@@ -195,7 +195,8 @@ Test(shim_threads, disable_1_gives_native_threads_under_the_preload, .timeout = 
 Test(shim_threads, valid_settings_are_accepted, .timeout = 40)
 {
     const char *const settings[] = {"GREENPATCH_DISABLE=0", "GREENPATCH_STACK_SIZE=1048576",
-                                    "GREENPATCH_STACK_SIZE=512k", "GREENPATCH_STACK_SIZE=1m"};
+                                    "GREENPATCH_STACK_SIZE=512k", "GREENPATCH_STACK_SIZE=1m",
+                                    "GREENPATCH_POOL_SIZE=1", "GREENPATCH_POOL_SIZE=1024"};
     const char *const args[] = {"bounded", NULL};
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         struct run_result r;
@@ -227,6 +228,10 @@ Test(shim_threads, bad_settings_exit_2_before_main_with_one_line, .timeout = 40)
         {"GREENPATCH_STACK_SIZE=64q", "GREENPATCH_STACK_SIZE"},
         {"GREENPATCH_DISABLE=maybe", "GREENPATCH_DISABLE"},
         {"GREENPATCH_DISABLE=2", "GREENPATCH_DISABLE"},
+        {"GREENPATCH_POOL_SIZE=0", "GREENPATCH_POOL_SIZE"},
+        {"GREENPATCH_POOL_SIZE=1025", "GREENPATCH_POOL_SIZE"},
+        {"GREENPATCH_POOL_SIZE=four", "GREENPATCH_POOL_SIZE"},
+        {"GREENPATCH_POOL_SIZE=-1", "GREENPATCH_POOL_SIZE"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct run_result r;

@@ -8,9 +8,8 @@
  *    already there. Every line must arrive intact and in order, ferror must be 0 on both
  *    streams, the reader must end at EOF, and fcntl(F_GETFL) must show no O_NONBLOCK on
  *    either fd: the socket calls before left both fds the blocking fds stdio expects.
- * Deliberately not checked: a fgets (or fflush) that has to wait for another thread. glibc's
- * stdio reaches the socket through its internal read and write, which no interposer sees, so
- * under the shim such a wait would block the only OS thread; stdio is a later issue.
+ * Deliberately not checked here: a fgets (or fflush) that has to wait for another thread;
+ * the stdio_* programs (tests/test_stdio.c) do that.
  * With IO_REPORT_TASKS=1 it reports the OS thread count during the ping-pong. */
 #include "io_util.h"
 

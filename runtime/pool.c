@@ -1,0 +1,151 @@
+/* See pool.h. */
+#include "pool.h"
+
+#include "config.h"
+#include "diag.h"
+#include "hub.h"
+#include "real.h"
+#include "scheduler.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* One call handed to a worker. It lives on the parked caller's stack, which stays put until
+ * the hub has taken done and unparked the caller. */
+struct job {
+    long (*fn)(void *arg);
+    void *arg;
+    long result;                /* written by the worker before it posts done */
+    struct job *next;           /* on pool.head while waiting for a worker */
+    struct gp_hub_unpark done;  /* posted to the hub by the worker when finished */
+};
+
+static struct {
+    pthread_mutex_t lock;       /* guards everything below; never held while a job runs */
+    pthread_cond_t work;        /* idle workers wait here for pool.head */
+    struct job *head, *tail;    /* jobs no worker has taken yet, oldest first */
+    unsigned workers;           /* started and not exited (they never exit) */
+    unsigned idle;              /* workers waiting on work */
+    bool atfork_registered;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+
+static struct job *take_job(void)
+{
+    gp__real.pthread_mutex_lock(&pool.lock);
+    while (!pool.head) {
+        pool.idle++;
+        gp__real.pthread_cond_wait(&pool.work, &pool.lock);
+        pool.idle--;
+    }
+    struct job *j = pool.head;
+    pool.head = j->next;
+    if (!pool.head)
+        pool.tail = NULL;
+    gp__real.pthread_mutex_unlock(&pool.lock);
+    return j;
+}
+
+static void *worker_main(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        struct job *j = take_job();
+        j->result = j->fn(j->arg);
+        /* The last touch of the job: the caller may return as soon as the hub takes it. */
+        gp__hub_post_unpark(&j->done);
+    }
+    return NULL;
+}
+
+/* In a fork child: the workers were threads of the parent. The lock may have been held by
+ * one of them at the fork, so it starts afresh too. */
+static void forget_workers(void)
+{
+    pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_work = PTHREAD_COND_INITIALIZER;
+    memcpy(&pool.lock, &fresh_lock, sizeof fresh_lock);
+    memcpy(&pool.work, &fresh_work, sizeof fresh_work);
+    pool.head = pool.tail = NULL;
+    pool.workers = pool.idle = 0;
+}
+
+/* Called with pool.lock held. Workers block every signal (the attribute sets the mask
+ * before the thread runs a single instruction, so no signal can slip in) and get glibc's
+ * default stack: resolver and file system code expect a native thread's. */
+static int start_worker(void)
+{
+    pthread_attr_t attr;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setsigmask_np(&attr, &all);
+    pthread_t t;
+    int r = gp__real.pthread_create(&t, &attr, worker_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (r)
+        return -r;
+    if (!pool.atfork_registered) {
+        pthread_atfork(NULL, NULL, forget_workers);
+        pool.atfork_registered = true;
+    }
+    pool.workers++;
+    return 0;
+}
+
+/* Queues j; returns false when no worker exists or can be started to run it. */
+static bool enqueue(struct job *j)
+{
+    gp__real.pthread_mutex_lock(&pool.lock);
+    bool ok = true;
+    /* Start a worker for every job that finds none idle, up to the limit; beyond it the
+     * job waits in line for the next worker that finishes. */
+    if (pool.idle == 0 && pool.workers < gp__config.pool_size) {
+        int r = start_worker();
+        if (r < 0 && pool.workers == 0) {
+            gp__diag("cannot start a worker thread (%s): running the call inline",
+                     strerror(-r));
+            ok = false;
+        }
+    }
+    if (ok) {
+        if (pool.tail)
+            pool.tail->next = j;
+        else
+            pool.head = j;
+        pool.tail = j;
+        gp__real.pthread_cond_signal(&pool.work);
+    }
+    gp__real.pthread_mutex_unlock(&pool.lock);
+    return ok;
+}
+
+static long run_on_worker(long (*fn)(void *), void *arg)
+{
+    struct job j = {.fn = fn, .arg = arg, .done = {.thread = gp__current}};
+    if (!enqueue(&j))
+        return fn(arg);
+    /* Only the hub taking the worker's post ends this wait (the post makes the result
+     * visible); anything else that unparks us early (a cancellation request, say) finds
+     * the job still out and parks again. */
+    while (!j.done.taken)
+        gp__sched_park();
+    return j.result;
+}
+
+long gp__pool_call(long (*fn)(void *arg), void *arg)
+{
+    if (!gp__sched_others())
+        return fn(arg);
+    return run_on_worker(fn, arg);
+}
+
+long gp__pool_offload(long (*fn)(void *arg), void *arg)
+{
+    if (!gp__sched_green())
+        return fn(arg);
+    return run_on_worker(fn, arg);
+}

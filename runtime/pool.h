@@ -1,0 +1,26 @@
+/* The worker pool: real OS threads for work that cannot be made cooperative (name
+ * resolution, regular files on a slow disk, file locks, a CPU-heavy function handed over by
+ * gp_offload). The calling green thread parks while a worker runs the job; the other green
+ * threads go on; the worker's completion wakes the caller through the hub.
+ *
+ * Workers are started lazily, one when a job finds no idle worker, up to
+ * GREENPATCH_POOL_SIZE (config.h); a job that finds them all busy waits in line. Workers
+ * are OS threads the scheduler does not run ("strangers"), so whatever a job calls goes
+ * straight to libc; they block every signal, so that the program's signals keep reaching
+ * the green threads. A fork child starts with an empty pool of its own. */
+#ifndef GP_POOL_H
+#define GP_POOL_H
+
+/* Runs fn(arg) on a worker and returns what it returned (by convention >= 0 or a negative
+ * errno: a job never touches the caller's errno, it is another thread's). The caller waits
+ * without being interruptible: a signal for it is handled after the job. When the caller
+ * is not a green thread, or is the only one, fn runs inline: nothing else could run
+ * meanwhile, and the round trip would only cost time. */
+long gp__pool_call(long (*fn)(void *arg), void *arg);
+
+/* The same for gp_offload, whose caller asked for another thread: a green caller's job goes
+ * to a worker even when no other green thread exists. Only a caller that is not a green
+ * thread runs fn inline. */
+long gp__pool_offload(long (*fn)(void *arg), void *arg);
+
+#endif
