@@ -19,11 +19,16 @@ static struct gp_thread *own_values(pthread_key_t key)
     return gp__tsd_own(t, key) ? t : NULL;
 }
 
-/* Keys are noted even before green threads exist: they may be used by green threads later.
- * While dlsym runs inside the shim's own initialisation there is no glibc to ask. */
+/* Keys need glibc's functions, never the settings: these gates resolve the table of real
+ * functions only (gp__real_resolve, not gp__init). A sanitizer runtime makes and reads its
+ * key while ld.so runs its pre-initialisers, before libc has set up the environment: the
+ * settings read then would all be the defaults. While dlsym runs inside that resolution
+ * there is no glibc to ask.
+ *
+ * Keys are noted even before green threads exist: they may be used by green threads later. */
 static int key_create(pthread_key_t *key, void (*destructor)(void *), const void *caller)
 {
-    if (!gp__init())
+    if (!gp__real_resolve())
         return EAGAIN;
     int saved = errno;
     return gp_return_error(gp__tsd_create(key, destructor, caller), saved);
@@ -44,7 +49,7 @@ int gp_shim___pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 
 static int key_delete(pthread_key_t key)
 {
-    if (!gp__init())
+    if (!gp__real_resolve())
         return EINVAL;
     int saved = errno;
     return gp_return_error(gp__tsd_delete(key), saved);
@@ -58,14 +63,14 @@ static void *get_specific(pthread_key_t key)
     struct gp_thread *t = own_values(key);
     if (t)
         return gp__tsd_get(t, key);
-    return gp__init() ? gp__real.pthread_getspecific(key) : NULL;
+    return gp__real_resolve() ? gp__real.pthread_getspecific(key) : NULL;
 }
 
 static int set_specific(pthread_key_t key, const void *value)
 {
     struct gp_thread *t = own_values(key);
     if (!t)
-        return gp__init() ? gp__real.pthread_setspecific(key, value) : ENOMEM;
+        return gp__real_resolve() ? gp__real.pthread_setspecific(key, value) : ENOMEM;
     int saved = errno;
     return gp_return_error(gp__tsd_set(t, key, value), saved);
 }
