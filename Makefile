@@ -31,6 +31,8 @@ PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC)) 
                 $(patsubst tests/progs/%.cc,$(BUILD)/tests/progs/%,$(PROGS_CXX_SRC))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
+BENCH_SRC    := $(sort $(wildcard bench/*.c))
+BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 
@@ -51,7 +53,7 @@ CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 # Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
 CFLAGS_thr_cleanup_eh     := -fexceptions
 
-.PHONY: all test asan demo clean setup progs examples tests coverage
+.PHONY: all test asan demo clean setup progs examples tests coverage bench
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -70,6 +72,8 @@ $(LIB): $(LIB_OBJ) $(MAP)
 progs: $(PROGS)
 examples: $(EXAMPLES)
 tests: $(TESTS)
+# Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
+bench: $(BENCH)
 
 $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
@@ -83,6 +87,10 @@ $(BUILD)/tests/progs/%: tests/progs/%.cc | $(LIB)
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
 $(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $< -o $@
+
+$(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@
 

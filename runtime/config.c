@@ -95,9 +95,26 @@ static void load_pool_size(void)
     gp__config.pool_size = (unsigned)n;
 }
 
+static void load_file_io(void)
+{
+    static const char *const names[] = {
+        [GP_FILE_IO_AUTO] = "auto", [GP_FILE_IO_INLINE] = "inline", [GP_FILE_IO_POOL] = "pool"};
+    gp__config.file_io = GP_FILE_IO_AUTO;
+    const char *v = getenv("GREENPATCH_FILE_IO");
+    if (!v)
+        return;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(v, names[i]) == 0) {
+            gp__config.file_io = (enum gp_file_io)i;
+            return;
+        }
+    bad_setting("GREENPATCH_FILE_IO", v, "use auto, inline or pool");
+}
+
 void gp__config_load(void)
 {
     load_disable();
     load_stack_size();
     load_pool_size();
+    load_file_io();
 }

@@ -7,12 +7,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* GREENPATCH_FILE_IO: where reads, writes and syncs of files on a disk run (see io.h). */
+enum gp_file_io {
+    GP_FILE_IO_AUTO,   /* page-cache hits inline, what would wait for the disk in the pool */
+    GP_FILE_IO_INLINE, /* always on the caller's thread: a slow disk stalls every green thread */
+    GP_FILE_IO_POOL,   /* always in the pool, even what the page cache holds */
+};
+
 struct gp_config {
     size_t stack_size; /* GREENPATCH_STACK_SIZE; default: native_stack_size */
     size_t native_stack_size; /* what glibc gives a new pthread (the RLIMIT_STACK size) */
     size_t guard_size; /* glibc's default guard size for pthreads (one page) */
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
     unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
+    enum gp_file_io file_io; /* GREENPATCH_FILE_IO=auto|inline|pool; default auto */
 };
 
 extern struct gp_config gp__config;

@@ -37,7 +37,10 @@ void gp__diag(const char *fmt, ...)
     sigpending(&pending);
     bool was_pending = sigismember(&pending, SIGPIPE);
     struct iovec iov = {.iov_base = line, .iov_len = n};
-    ssize_t w = pwritev2(2, &iov, 1, -1, RWF_NOWAIT);
+    /* The system call itself: the shim interposes pwritev2, and a report may come before
+     * the real-function table is complete. (-1, 0: the offset "current position" split in
+     * the kernel's low and high halves.) */
+    ssize_t w = syscall(SYS_pwritev2, 2, &iov, 1, -1L, 0L, RWF_NOWAIT);
     if (w < 0 && (errno == EAGAIN || errno == EOPNOTSUPP)) {
         struct pollfd p = {.fd = 2, .events = POLLOUT};
         if (poll(&p, 1, STDERR_WAIT_MS) == 1 && (p.revents & POLLOUT))

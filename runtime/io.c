@@ -8,8 +8,11 @@
 #include "io.h"
 
 #include "clock.h"
+#include "config.h"
 #include "fdio.h"
+#include "file.h"
 #include "hub.h"
+#include "pool.h"
 #include "real.h"
 #include "scheduler.h"
 
@@ -30,6 +33,7 @@ enum {
     RETRY = 0,      /* the fd is ready: try the non-blocking attempt again */
     CALL_PLAIN = 1, /* make the plain libc call: it will not wait, or waiting means nothing */
     CALL_READY = 2, /* the file has no non-blocking attempt, and poll says it is ready */
+    CALL_DISK = 3,  /* a file on a disk: nothing to wait for, the call itself may wait */
 };
 
 static ssize_t neg_errno(ssize_t r) { return r < 0 ? -errno : r; }
@@ -64,7 +68,8 @@ static bool socket_deadline(int fd, int opt, int64_t *deadline)
 }
 
 /* epoll cannot wait on regular files and block devices: they are always "ready", and
- * RWF_NOWAIT only says that the data is not in the page cache. */
+ * RWF_NOWAIT only says that the data is not in the page cache. (O_NONBLOCK means nothing
+ * to them either: such a read waits for the disk all the same.) */
 static bool disk_file(int fd)
 {
     struct stat st;
@@ -72,23 +77,30 @@ static bool disk_file(int fd)
 }
 
 /* Called when an attempt would have blocked (attempt is -EAGAIN, or -EOPNOTSUPP when the
- * file cannot do a non-blocking attempt). Waits until the fd is ready and says RETRY; says
+ * file cannot do a non-blocking attempt; file_attempt: it was RWF_NOWAIT). Waits until the fd is ready and says RETRY; says
  * CALL_PLAIN when the plain libc call is the right thing (the program made the fd
- * non-blocking itself, or waiting for readiness means nothing for it), CALL_READY when the
- * file cannot be tried without blocking (FIFOs opened by path, terminals) but poll says it
- * is ready; or returns the error the call ends with. */
-static int wait_ready(struct gp_io_wait *w, ssize_t attempt)
+ * non-blocking itself), CALL_DISK for a file on a disk, where waiting for readiness means
+ * nothing, CALL_READY when the file cannot be tried without blocking (FIFOs opened by path,
+ * terminals) but poll says it is ready; or returns the error the call ends with. */
+static int wait_ready(struct gp_io_wait *w, ssize_t attempt, bool file_attempt)
 {
     if (!w->checked) {
         w->checked = true;
-        int flags = fcntl(w->fd, F_GETFL);
-        if (flags < 0)
+        w->status_flags = gp__real.fcntl(w->fd, F_GETFL);
+        if (w->status_flags < 0)
             return -errno;
-        if (flags & O_NONBLOCK)
-            return CALL_PLAIN;
-        if (!socket_deadline(w->fd, w->timeout_opt, &w->deadline) && disk_file(w->fd))
-            return CALL_PLAIN;
+        if (w->status_flags & O_NONBLOCK)
+            return file_attempt && disk_file(w->fd) ? (w->disk = true, CALL_DISK) : CALL_PLAIN;
+        /* Sockets can all try RWF_NOWAIT: one that cannot is no socket (and has no socket
+         * timeout to read). */
+        bool socket =
+            attempt != -EOPNOTSUPP && socket_deadline(w->fd, w->timeout_opt, &w->deadline);
+        if (!socket)
+            w->deadline = GP_NO_DEADLINE;
+        w->disk = !socket && disk_file(w->fd);
     }
+    if (w->disk)
+        return CALL_DISK;
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
         return CALL_READY;
     enum gp_wake why;
@@ -170,6 +182,13 @@ static void cursor_free(struct iov_cursor *c)
         free(c->copy);
 }
 
+/* Which plain call a read or write stands for. */
+enum io_form {
+    FORM_VECTOR,     /* read, readv, write, writev: at the file position */
+    FORM_POSITIONED, /* pread, preadv, pwrite, pwritev: at offset */
+    FORM_FLAGS,      /* preadv2, pwritev2: at offset (-1: the file position), with rwf */
+};
+
 /* One kind of transfer: how to attempt it without blocking, and how to make the plain
  * call. */
 struct io_op {
@@ -181,32 +200,72 @@ struct io_op {
     struct msghdr *msg;  /* sockets: the caller's message (name, control, flags) */
     int flags;           /* sockets: the caller's flags */
     int parts;           /* transfers made so far */
-    bool not_socket;     /* read: the fd said ENOTSOCK to a receive */
+    bool not_socket;     /* read: no socket receive stands for it (the fd said ENOTSOCK
+                          * to one, or the call takes an offset or flags) */
+    enum io_form form;   /* read and write */
+    off_t offset;        /* FORM_POSITIONED, FORM_FLAGS: where the next part goes (-1 for
+                          * FORM_FLAGS: the file position) */
+    int rwf;             /* FORM_FLAGS: the caller's RWF_* flags */
 };
+
+/* GREENPATCH_FILE_IO=pool sends even the page cache's hits to the pool: no attempt. */
+static bool pool_every_disk_call(int fd)
+{
+    return gp__config.file_io == GP_FILE_IO_POOL && disk_file(fd);
+}
+
+/* Where the op reads or writes next, as preadv2 takes it. */
+static off_t position(const struct io_op *op) { return op->form == FORM_VECTOR ? -1 : op->offset; }
+
+/* A read or write attempt without blocking at the op's place: RWF_NOWAIT. */
+static ssize_t file_attempt(struct io_op *op, struct iovec *iov, int count)
+{
+    int fd = op->wait.fd;
+    op->file_attempt = true;
+    if (pool_every_disk_call(fd))
+        return -EAGAIN;
+    int rwf = op->rwf | RWF_NOWAIT;
+    return neg_errno(op->writes ? gp__real.pwritev2(fd, iov, count, position(op), rwf)
+                                : gp__real.preadv2(fd, iov, count, position(op), rwf));
+}
+
+/* The plain call the op stands for, which waits as long as it has to. */
+static ssize_t plain_call(struct io_op *op, struct iovec *iov, int count)
+{
+    int fd = op->wait.fd;
+    switch (op->form) {
+    case FORM_POSITIONED:
+        return neg_errno(op->writes ? gp__real.pwritev(fd, iov, count, op->offset)
+                                    : gp__real.preadv(fd, iov, count, op->offset));
+    case FORM_FLAGS:
+        return neg_errno(op->writes ? gp__real.pwritev2(fd, iov, count, op->offset, op->rwf)
+                                    : gp__real.preadv2(fd, iov, count, op->offset, op->rwf));
+    default:
+        return neg_errno(op->writes ? gp__real.writev(fd, iov, count)
+                                    : gp__real.readv(fd, iov, count));
+    }
+}
 
 /* read on a socket is a receive without flags (recv(2)); tried as one first, it needs no
  * check of the file type after a short read, which is the usual read on a socket. */
 static ssize_t call_readv(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
-    int fd = op->wait.fd;
     if (!nowait)
-        return neg_errno(gp__real.readv(fd, iov, count));
+        return plain_call(op, iov, count);
     if (!op->not_socket) {
         struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)count};
-        ssize_t r = neg_errno(gp__real.recvmsg(fd, &m, MSG_DONTWAIT));
+        ssize_t r = neg_errno(gp__real.recvmsg(op->wait.fd, &m, MSG_DONTWAIT));
         if (r != -ENOTSOCK)
             return r;
         op->not_socket = true;
     }
-    op->file_attempt = true;
-    return neg_errno(preadv2(fd, iov, count, -1, RWF_NOWAIT));
+    return file_attempt(op, iov, count);
 }
 
 static ssize_t call_writev(struct io_op *op, struct iovec *iov, int count, bool nowait)
 {
-    int fd = op->wait.fd;
-    op->file_attempt = nowait;
-    return neg_errno(nowait ? pwritev2(fd, iov, count, -1, RWF_NOWAIT) : gp__real.writev(fd, iov, count));
+    op->file_attempt = false;
+    return nowait ? file_attempt(op, iov, count) : plain_call(op, iov, count);
 }
 
 /* The caller's message with iov as its data. After the first part of a gathered transfer,
@@ -280,8 +339,59 @@ bool gp__io_error_pending(int fd, bool writes) { return error_waiting(fd, writes
 
 int gp__io_wait(struct gp_io_wait *w)
 {
-    int next = wait_ready(w, -EAGAIN);
+    int next = wait_ready(w, -EAGAIN, false);
     return next == CALL_PLAIN ? 1 : next;
+}
+
+/* Whether a transfer on a disk file whose attempt said attempt goes to the pool. auto:
+ * what the kernel says would wait (EAGAIN) and what waits for the device by design (writes
+ * on O_SYNC, O_DSYNC or O_DIRECT files, RWF_SYNC and RWF_DSYNC); a file that cannot
+ * tell (EOPNOTSUPP) is read in the pool unless it lives in memory or the page cache is seen
+ * to hold the data (file.h), and written to the page cache inline (ext4 and most others
+ * cannot try a buffered write without blocking). */
+static bool disk_call_in_pool(const struct io_op *op, const struct iovec *iov, int count,
+                              ssize_t attempt)
+{
+    switch (gp__config.file_io) {
+    case GP_FILE_IO_INLINE:
+        return false;
+    case GP_FILE_IO_POOL:
+        return true;
+    default:
+        break;
+    }
+    if (op->writes && ((op->wait.status_flags & (O_DSYNC | O_DIRECT)) ||
+                       (op->form == FORM_FLAGS && (op->rwf & (RWF_SYNC | RWF_DSYNC)))))
+        return true;
+    if (attempt == -EAGAIN)
+        return true;
+    if (op->writes)
+        return false;
+    size_t length = 0;
+    for (int i = 0; i < count; i++)
+        length += iov[i].iov_len;
+    return !gp__file_read_cached(op->wait.fd, position(op), length);
+}
+
+/* A plain call handed to the pool; lives on the parked caller's stack. */
+struct pooled_call {
+    struct io_op *op;
+    struct iovec *iov;
+    int count;
+};
+
+static long run_pooled_call(void *p)
+{
+    struct pooled_call *c = p;
+    return c->op->call(c->op, c->iov, c->count, false);
+}
+
+static ssize_t disk_call(struct io_op *op, struct iovec *iov, int count, ssize_t attempt)
+{
+    if (!disk_call_in_pool(op, iov, count, attempt))
+        return op->call(op, iov, count, false);
+    struct pooled_call c = {.op = op, .iov = iov, .count = count};
+    return gp__pool_call(run_pooled_call, &c);
 }
 
 /* One transfer, waiting as the blocking call would until it moves something or fails.
@@ -296,7 +406,9 @@ static ssize_t transfer_once(struct io_op *op, struct iovec *iov, int count, boo
         ssize_t r = op->call(op, iov, count, true);
         if (r != -EAGAIN && !(r == -EOPNOTSUPP && op->file_attempt))
             return r;
-        int next = wait_ready(&op->wait, r);
+        int next = wait_ready(&op->wait, r, op->file_attempt);
+        if (next == CALL_DISK)
+            return disk_call(op, iov, count, r);
         if (next == CALL_READY && op->writes)
             return write_pipe_buf_front(op, iov, count);
         if (next == CALL_PLAIN || next == CALL_READY) /* a read of a ready fd does not wait */
@@ -317,20 +429,23 @@ static ssize_t transfer_all(struct io_op *op, struct iov_cursor *c, size_t done)
         if (r <= 0)
             return done ? (ssize_t)done : r;
         done += (size_t)r;
+        if (position(op) >= 0)
+            op->offset += r;
         if (cursor_advance(c, (size_t)r) < 0)
             return (ssize_t)done;
     } while (c->left > 0);
     return (ssize_t)done;
 }
 
-ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
+static ssize_t read_op(struct io_op op, const struct iovec *iov, int iovcnt)
 {
-    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_READ, .timeout_opt = SO_RCVTIMEO},
-                       .call = call_readv};
+    int fd = op.wait.fd;
     struct iov_cursor c;
     cursor_init(&c, iov, iovcnt);
     ssize_t r = transfer_once(&op, c.iov, c.count, false);
     op.parts = 1;
+    if (r > 0 && position(&op) >= 0)
+        op.offset += r;
     /* RWF_NOWAIT stops a regular file's read where its page cache ends; natively the read
      * goes on to the end of the request (or of the file). */
     if (r > 0 && (size_t)r < c.left && op.not_socket && disk_file(fd) &&
@@ -340,15 +455,66 @@ ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
     return r;
 }
 
-ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
+static ssize_t write_op(struct io_op op, const struct iovec *iov, int iovcnt)
 {
-    struct io_op op = {.wait = {.fd = fd, .events = GP_HUB_WRITE, .timeout_opt = SO_SNDTIMEO},
-                       .call = call_writev, .writes = true};
     struct iov_cursor c;
     cursor_init(&c, iov, iovcnt);
     ssize_t r = transfer_all(&op, &c, 0);
     cursor_free(&c);
     return r;
+}
+
+/* The op of a read (or write) call of the given form. The calls that take an offset are
+ * no socket receives: pread on a socket fails with ESPIPE, which the attempt reports. */
+static struct io_op file_op(int fd, bool writes, enum io_form form, off_t offset, int rwf)
+{
+    return (struct io_op){
+        .wait = {.fd = fd, .events = writes ? GP_HUB_WRITE : GP_HUB_READ,
+                 .timeout_opt = writes ? SO_SNDTIMEO : SO_RCVTIMEO},
+        .call = writes ? call_writev : call_readv, .writes = writes,
+        .not_socket = form != FORM_VECTOR, .form = form, .offset = offset, .rwf = rwf};
+}
+
+/* The RWF_* flags whose meaning the attempt and the wait are made for (glibc 2.36's). */
+enum { KNOWN_RWF = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND };
+
+/* What the plain call answers at once: a negative offset (EINVAL), the caller's own
+ * RWF_NOWAIT, and flags this code does not know (the kernel's EOPNOTSUPP for one it does
+ * not know either, which an attempt could not tell from "no RWF_NOWAIT here"). */
+static bool plain_at_once(enum io_form form, off_t offset, int rwf)
+{
+    return (form == FORM_POSITIONED && offset < 0) || (rwf & ~KNOWN_RWF);
+}
+
+ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    return read_op(file_op(fd, false, FORM_VECTOR, 0, 0), iov, iovcnt);
+}
+
+ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    return write_op(file_op(fd, true, FORM_VECTOR, 0, 0), iov, iovcnt);
+}
+
+static ssize_t positioned_op(int fd, bool writes, const struct iovec *iov, int iovcnt,
+                             off_t offset, int rwf, bool with_flags)
+{
+    struct io_op op = file_op(fd, writes, with_flags ? FORM_FLAGS : FORM_POSITIONED, offset, rwf);
+    if (plain_at_once(op.form, offset, rwf))
+        return plain_call(&op, (struct iovec *)iov, iovcnt);
+    return writes ? write_op(op, iov, iovcnt) : read_op(op, iov, iovcnt);
+}
+
+ssize_t gp__io_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
+                      bool with_flags)
+{
+    return positioned_op(fd, false, iov, iovcnt, offset, rwf, with_flags);
+}
+
+ssize_t gp__io_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
+                       bool with_flags)
+{
+    return positioned_op(fd, true, iov, iovcnt, offset, rwf, with_flags);
 }
 
 /* Flags that make a receive or send return at once natively: the plain call is the answer.
@@ -402,10 +568,10 @@ ssize_t gp__io_sendmsg(int fd, const struct msghdr *msg, int flags)
  * other green thread ever sees it, and the kernel goes on with the connection. */
 static int connect_attempt(int fd, int flags, const struct sockaddr *addr, socklen_t len)
 {
-    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    if (gp__real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
         return -errno;
     int r = (int)neg_errno(gp__real.connect(fd, addr, len));
-    fcntl(fd, F_SETFL, flags);
+    gp__real.fcntl(fd, F_SETFL, flags);
     return r;
 }
 
@@ -415,7 +581,7 @@ static int connect_attempt(int fd, int flags, const struct sockaddr *addr, sockl
 
 int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-    int flags = fcntl(fd, F_GETFL);
+    int flags = gp__real.fcntl(fd, F_GETFL);
     if (flags < 0)
         return -errno;
     if (flags & O_NONBLOCK)
@@ -470,7 +636,7 @@ int gp__io_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool
     while (valid && poll_now(fd, GP_HUB_READ) == 0) {
         if (!w.checked && !listening_socket(fd))
             break;
-        int next = wait_ready(&w, -EAGAIN);
+        int next = wait_ready(&w, -EAGAIN, false);
         if (next == CALL_PLAIN)
             break;
         if (next < 0)
@@ -487,7 +653,7 @@ int gp__io_wait_ready(int fd, int events)
     /* poll answers for every kind of file (a bad fd too: POLLNVAL, and the plain call says
      * EBADF); after a wake it is asked again, as another reader may have taken the data. */
     while (poll_now(fd, events) == 0) {
-        int next = wait_ready(&w, -EAGAIN);
+        int next = wait_ready(&w, -EAGAIN, false);
         if (next < 0)
             return next;
         if (next != RETRY)

@@ -4,8 +4,13 @@
  * set and restored before anything else runs); when it would block, the green thread
  * waits on the hub for readiness and tries again. What the program sees is what the blocking call would
  * have returned: full writes, SO_RCVTIMEO/SO_SNDTIMEO expiry as EAGAIN, its own O_NONBLOCK
- * honoured at once. Regular files and block devices are read and written with the plain
- * calls when their data is not in the page cache (a worker pool is a later step).
+ * honoured at once.
+ *
+ * Regular files and block devices have no readiness to wait for. A read is served from the
+ * page cache inline when RWF_NOWAIT can take it from there; what would wait for the disk
+ * runs in the worker pool (pool.h), as do writes that wait for the device by design
+ * (O_SYNC, O_DSYNC, O_DIRECT, RWF_SYNC, RWF_DSYNC). GREENPATCH_FILE_IO (config.h) can send
+ * every such call inline or to the pool instead.
  *
  * All functions return a count or 0, or a negative errno. */
 #ifndef GP_IO_H
@@ -23,6 +28,8 @@ struct gp_io_wait {
     int events;       /* GP_HUB_READ or GP_HUB_WRITE */
     int timeout_opt;  /* SO_RCVTIMEO or SO_SNDTIMEO: the socket's own timeout for this call */
     bool checked;     /* the fd's flags and timeout have been read */
+    bool disk;        /* checked: a regular file or block device */
+    int status_flags; /* checked: F_GETFL */
     int64_t deadline; /* from the socket timeout, for the whole call */
     int idle_wakes;   /* readiness reports after which the attempt still would block */
     bool woke_ready;  /* the last wait ended with the fd reported ready */
@@ -40,6 +47,12 @@ bool gp__io_error_pending(int fd, bool writes);
 
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt);
+/* pread, preadv, pwrite, pwritev (with_flags false: rwf is 0) and preadv2, pwritev2 (with
+ * the caller's RWF_* flags; offset -1: the file position). */
+ssize_t gp__io_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
+                      bool with_flags);
+ssize_t gp__io_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset, int rwf,
+                       bool with_flags);
 ssize_t gp__io_recvmsg(int fd, struct msghdr *msg, int flags);
 ssize_t gp__io_sendmsg(int fd, const struct msghdr *msg, int flags);
 int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len);

@@ -19,6 +19,7 @@ struct job {
     long (*fn)(void *arg);
     void *arg;
     long result;                /* written by the worker before it posts done */
+    bool waits;                 /* gp__pool_wait's: never waits in line for a worker */
     struct job *next;           /* on pool.head while waiting for a worker */
     struct gp_hub_unpark done;  /* posted to the hub by the worker when finished */
 };
@@ -26,15 +27,21 @@ struct job {
 static struct {
     pthread_mutex_t lock;       /* guards everything below; never held while a job runs */
     pthread_cond_t work;        /* idle workers wait here for pool.head */
-    struct job *head, *tail;    /* jobs no worker has taken yet, oldest first */
+    struct job *head, *tail;    /* jobs no worker has taken yet: waits first, then the
+                                 * others oldest first */
+    unsigned queued;            /* jobs on that list */
     unsigned workers;           /* started and not exited (they never exit) */
     unsigned idle;              /* workers waiting on work */
+    unsigned in_waits;          /* workers running a job that waits (gp__pool_wait) */
     bool atfork_registered;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
 
-static struct job *take_job(void)
+/* Takes the next job; finished_a_wait: the job this worker finished was a wait. */
+static struct job *take_job(bool finished_a_wait)
 {
     gp__real.pthread_mutex_lock(&pool.lock);
+    if (finished_a_wait)
+        pool.in_waits--;
     while (!pool.head) {
         pool.idle++;
         gp__real.pthread_cond_wait(&pool.work, &pool.lock);
@@ -44,6 +51,9 @@ static struct job *take_job(void)
     pool.head = j->next;
     if (!pool.head)
         pool.tail = NULL;
+    pool.queued--;
+    if (j->waits)
+        pool.in_waits++;
     gp__real.pthread_mutex_unlock(&pool.lock);
     return j;
 }
@@ -51,8 +61,10 @@ static struct job *take_job(void)
 static void *worker_main(void *unused)
 {
     (void)unused;
+    bool waited = false;
     for (;;) {
-        struct job *j = take_job();
+        struct job *j = take_job(waited);
+        waited = j->waits;
         j->result = j->fn(j->arg);
         /* The last touch of the job: the caller may return as soon as the hub takes it. */
         gp__hub_post_unpark(&j->done);
@@ -69,7 +81,7 @@ static void forget_workers(void)
     memcpy(&pool.lock, &fresh_lock, sizeof fresh_lock);
     memcpy(&pool.work, &fresh_work, sizeof fresh_work);
     pool.head = pool.tail = NULL;
-    pool.workers = pool.idle = 0;
+    pool.workers = pool.idle = pool.queued = pool.in_waits = 0;
 }
 
 /* Called with pool.lock held. Workers block every signal (the attribute sets the mask
@@ -101,9 +113,13 @@ static bool enqueue(struct job *j)
 {
     gp__real.pthread_mutex_lock(&pool.lock);
     bool ok = true;
-    /* Start a worker for every job that finds none idle, up to the limit; beyond it the
-     * job waits in line for the next worker that finishes. */
-    if (pool.idle == 0 && pool.workers < gp__config.pool_size) {
+    /* Start a worker for every job that finds none idle, up to the limit (which counts
+     * no worker that is busy waiting); beyond it the job waits in line for the next worker
+     * that finishes. A wait goes to the front and gets a worker whenever the idle ones are
+     * spoken for by the jobs already in line: it may never finish, so nothing may wait
+     * behind it, and it must not wait behind anything either. */
+    if (j->waits ? pool.idle <= pool.queued
+                 : pool.idle == 0 && pool.workers - pool.in_waits < gp__config.pool_size) {
         int r = start_worker();
         if (r < 0 && pool.workers == 0) {
             gp__diag("cannot start a worker thread (%s): running the call inline",
@@ -112,20 +128,28 @@ static bool enqueue(struct job *j)
         }
     }
     if (ok) {
-        if (pool.tail)
-            pool.tail->next = j;
-        else
+        if (j->waits) {
+            j->next = pool.head;
             pool.head = j;
-        pool.tail = j;
+            if (!pool.tail)
+                pool.tail = j;
+        } else {
+            if (pool.tail)
+                pool.tail->next = j;
+            else
+                pool.head = j;
+            pool.tail = j;
+        }
+        pool.queued++;
         gp__real.pthread_cond_signal(&pool.work);
     }
     gp__real.pthread_mutex_unlock(&pool.lock);
     return ok;
 }
 
-static long run_on_worker(long (*fn)(void *), void *arg)
+static long run_on_worker(long (*fn)(void *), void *arg, bool waits)
 {
-    struct job j = {.fn = fn, .arg = arg, .done = {.thread = gp__current}};
+    struct job j = {.fn = fn, .arg = arg, .waits = waits, .done = {.thread = gp__current}};
     if (!enqueue(&j))
         return fn(arg);
     /* Only the hub taking the worker's post ends this wait (the post makes the result
@@ -140,12 +164,19 @@ long gp__pool_call(long (*fn)(void *arg), void *arg)
 {
     if (!gp__sched_others())
         return fn(arg);
-    return run_on_worker(fn, arg);
+    return run_on_worker(fn, arg, false);
+}
+
+long gp__pool_wait(long (*fn)(void *arg), void *arg)
+{
+    if (!gp__sched_others())
+        return fn(arg);
+    return run_on_worker(fn, arg, true);
 }
 
 long gp__pool_offload(long (*fn)(void *arg), void *arg)
 {
     if (!gp__sched_green())
         return fn(arg);
-    return run_on_worker(fn, arg);
+    return run_on_worker(fn, arg, false);
 }

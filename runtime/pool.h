@@ -4,7 +4,8 @@
  * threads go on; the worker's completion wakes the caller through the hub.
  *
  * Workers are started lazily, one when a job finds no idle worker, up to
- * GREENPATCH_POOL_SIZE (config.h); a job that finds them all busy waits in line. Workers
+ * GREENPATCH_POOL_SIZE (config.h); a job that finds them all busy waits in line. Waits for
+ * another party (gp__pool_wait) neither count against that limit nor wait in line. Workers
  * are OS threads the scheduler does not run ("strangers"), so whatever a job calls goes
  * straight to libc; they block every signal, so that the program's signals keep reaching
  * the green threads. A fork child starts with an empty pool of its own. */
@@ -17,6 +18,13 @@
  * is not a green thread, or is the only one, fn runs inline: nothing else could run
  * meanwhile, and the round trip would only cost time. */
 long gp__pool_call(long (*fn)(void *arg), void *arg);
+
+/* The same for a call that waits for another party (a file lock another process holds, a
+ * System V message or semaphore): such a wait may last as long as the program likes, so it
+ * never waits in line for a worker; a worker is started beyond GREENPATCH_POOL_SIZE when
+ * none is free. Natively each of those waiting threads is an OS thread too, so this costs
+ * no more threads than the program would have without the shim. */
+long gp__pool_wait(long (*fn)(void *arg), void *arg);
 
 /* The same for gp_offload, whose caller asked for another thread: a green caller's job goes
  * to a worker even when no other green thread exists. Only a caller that is not a green

@@ -8,6 +8,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <mqueue.h>
+#include <netdb.h>
+#include <resolv.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <stdio.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -213,17 +217,65 @@
     X(void, _IO_list_unlock, (void))
 
 /* name resolution */
-#define GP_REAL_RESOLVER(X)
+#define GP_REAL_RESOLVER(X)                                                                   \
+    X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **))\
+    X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *,       \
+                         socklen_t, int))                                                     \
+    X(struct hostent *, gethostbyname, (const char *))                                        \
+    X(struct hostent *, gethostbyname2, (const char *, int))                                  \
+    X(struct hostent *, gethostbyaddr, (const void *, socklen_t, int))                        \
+    X(int, gethostbyname_r, (const char *, struct hostent *, char *, size_t, struct hostent **,\
+                             int *))                                                          \
+    X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *, size_t,            \
+                              struct hostent **, int *))                                      \
+    X(int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *, size_t,  \
+                             struct hostent **, int *))                                       \
+    X(int, res_query, (const char *, int, int, unsigned char *, int))                         \
+    X(int, res_search, (const char *, int, int, unsigned char *, int))                        \
+    X(int, res_querydomain, (const char *, const char *, int, int, unsigned char *, int))     \
+    X(int, res_send, (const unsigned char *, int, unsigned char *, int))                      \
+    X(int, res_nquery, (struct __res_state *, const char *, int, int, unsigned char *, int))  \
+    X(int, res_nsearch, (struct __res_state *, const char *, int, int, unsigned char *, int)) \
+    X(int, res_nquerydomain, (struct __res_state *, const char *, const char *, int, int,     \
+                              unsigned char *, int))                                          \
+    X(int, res_nsend, (struct __res_state *, const unsigned char *, int, unsigned char *, int))
 
-/* regular files and file locks */
-#define GP_REAL_FILES(X)
 /* the rest that goes to the worker pool as a whole */
 #define GP_REAL_POOLED(X)                                                                     \
     X(int, aio_suspend, (const struct aiocb *const[], int, const struct timespec *))          \
     X(int, lio_listio, (int, struct aiocb *const[], int, struct sigevent *))                  \
     X(int, wordexp, (const char *, wordexp_t *, int))                                         \
-    X(void, sync, (void))                                                                     \
-    X(int, syncfs, (int))
+    X(void, sync, (void))
+
+/* regular files and file locks */
+#define GP_REAL_FILES(X)                                                                      \
+    X(ssize_t, pread, (int, void *, size_t, off_t))                                           \
+    X(ssize_t, pwrite, (int, const void *, size_t, off_t))                                    \
+    X(ssize_t, preadv, (int, const struct iovec *, int, off_t))                               \
+    X(ssize_t, pwritev, (int, const struct iovec *, int, off_t))                              \
+    X(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))                         \
+    X(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int))                        \
+    X(int, fsync, (int))                                                                      \
+    X(int, fdatasync, (int))                                                                  \
+    X(int, syncfs, (int))                                                                     \
+    X(int, sync_file_range, (int, off_t, off_t, unsigned int))                                \
+    X(int, msync, (void *, size_t, int))                                                      \
+    X(int, ftruncate, (int, off_t))                                                           \
+    X(int, fallocate, (int, int, off_t, off_t))                                               \
+    X(int, posix_fallocate, (int, off_t, off_t))                                              \
+    X(int, flock, (int, int))                                                                 \
+    X(int, fcntl, (int, int, ...))                                                            \
+    X(int, lockf, (int, int, off_t))                                                          \
+    X(int, tcdrain, (int))                                                                    \
+    X(int, tcsendbreak, (int, int))                                                           \
+    X(ssize_t, msgrcv, (int, void *, size_t, long, int))                                      \
+    X(int, msgsnd, (int, const void *, size_t, int))                                          \
+    X(int, semop, (int, struct sembuf *, size_t))                                             \
+    X(int, semtimedop, (int, struct sembuf *, size_t, const struct timespec *))               \
+    X(ssize_t, mq_receive, (mqd_t, char *, size_t, unsigned *))                               \
+    X(int, mq_send, (mqd_t, const char *, size_t, unsigned))                                  \
+    X(ssize_t, mq_timedreceive, (mqd_t, char *, size_t, unsigned *, const struct timespec *)) \
+    X(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned, const struct timespec *))
 
 /* syscall() */
 #define GP_REAL_SYSCALL(X)

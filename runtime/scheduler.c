@@ -11,6 +11,7 @@
 #include "hub.h"
 #include "identity.h"
 #include "real.h"
+#include "resolver.h"
 #include "signals.h"
 #include "tsd.h"
 #include "waitq.h"
@@ -74,6 +75,7 @@ static void finish_switch_in(void)
         if (dead->detached)
             forget(dead);
     }
+    gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     errno = gp__current->saved_errno;
 }
 
@@ -288,6 +290,7 @@ void gp__sched_exit(void *result)
         exit(0);
     gp__sched_live--;
     gp__signal_forget_thread(self);
+    gp__resolver_forget_thread(self);
     self->state = GP_DEAD;
     if (self->joiner)
         gp__sched_unpark(self->joiner, GP_WAKE_READY);

@@ -63,6 +63,8 @@ struct gp_thread {
     enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
     struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
     int deferred_signals;        /* signals.c: handlers waiting to run on this thread */
+    struct gp_resolver_thread *resolver; /* resolver.c: its resolver state and results,
+                                          * made when first needed */
 
     /* Identity, exit and cancellation (cancel.h), thread-specific data (tsd.h). */
     char name[16];            /* pthread_setname_np's; a new thread inherits its creator's */

@@ -1,38 +1,33 @@
-/* Waiting for POSIX asynchronous I/O. glibc runs the requests on threads of its own and
- * the waits sleep on an internal futex, so the waits go to the worker pool: glibc's
- * threads complete the requests and wake the worker as they would wake any thread.
- * Interposes: aio_suspend, lio_listio (LIO_WAIT waits for the whole list; LIO_NOWAIT
- * returns at once and is the real call). Versions: the GLIBC_2.34 ones and the ones of
- * librt that programs linked before 2.34 use (lio_listio's 2002-era GLIBC_2.2.5 variant,
- * with its older error reporting, is left to glibc).
- *
- * coverage pool: aio_suspend lio_listio */
+/* Waiting for POSIX asynchronous I/O without stalling other green threads: glibc's own
+ * helper threads carry the requests out; a wait that does not end at once waits in the
+ * worker pool (file.h). The calls moved from librt to libc in glibc 2.34 and exist in two
+ * versions; aio_suspend64 is the same function on x86_64.
+ * Interposes: aio_suspend, aio_suspend64, and lio_listio with LIO_WAIT, which waits for a
+ * whole list (LIO_NOWAIT returns at once and is the real call). lio_listio's 2002-era
+ * GLIBC_2.2.5 variant, with its older error reporting, is left to glibc.
+ * coverage pool: aio_suspend aio_suspend64 lio_listio */
 #include "shim.h"
 
+#include "file.h"
 #include "pool.h"
 
 #include <aio.h>
 
-struct suspend_call {
-    const struct aiocb *const *list;
-    int count;
-    const struct timespec *timeout;
-};
-
-static long suspend_on_worker(void *p)
-{
-    struct suspend_call *c = p;
-    return gp__real.aio_suspend(c->list, c->count, c->timeout) ? -errno : 0;
-}
-
 GP_EXPORT_VERSIONS(aio_suspend, "GLIBC_2.34", "GLIBC_2.2.5")
-int aio_suspend(const struct aiocb *const list[], int count, const struct timespec *timeout)
+int aio_suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
 {
     if (!gp_cooperative())
-        return gp__real.aio_suspend(list, count, timeout);
+        return gp__real.aio_suspend(list, n, timeout);
     int saved = errno;
-    struct suspend_call c = {.list = list, .count = count, .timeout = timeout};
-    return (int)gp_return(gp__pool_call(suspend_on_worker, &c), saved);
+    return (int)gp_return(gp__file_aio_suspend(list, n, timeout), saved);
+}
+
+/* struct aiocb64 is struct aiocb on x86_64 (off_t is 64 bits). */
+GP_EXPORT_VERSIONS(aio_suspend64, "GLIBC_2.34", "GLIBC_2.2.5")
+int aio_suspend64(const struct aiocb64 *const list[], int n, const struct timespec *timeout)
+{
+    _Static_assert(sizeof(struct aiocb64) == sizeof(struct aiocb), "aiocb64 is aiocb");
+    return aio_suspend((const struct aiocb *const *)list, n, timeout);
 }
 
 struct listio_call {
@@ -54,5 +49,5 @@ int lio_listio(int mode, struct aiocb *const list[], int count, struct sigevent 
         return gp__real.lio_listio(mode, list, count, event);
     int saved = errno;
     struct listio_call c = {.list = list, .count = count, .event = event};
-    return (int)gp_return(gp__pool_call(listio_on_worker, &c), saved);
+    return (int)gp_return(gp__pool_wait(listio_on_worker, &c), saved);
 }
