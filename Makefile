@@ -3,6 +3,7 @@
 # `make demo` runs the side-by-side echo server demo.
 
 CC      ?= gcc
+CXX     ?= g++
 BUILD   ?= build
 SAN     ?=
 OPT     ?= -O2
@@ -51,6 +52,8 @@ CFLAGS_poll_fortified     := -D_FORTIFY_SOURCE=2
 CFLAGS_stdio_unlocked_calls := -O0
 # The names a fortified build binds to: __printf_chk, __fgets_chk, __fread_chk, ...
 CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
+# Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
+CFLAGS_thr_cleanup_eh     := -fexceptions
 
 .PHONY: all test asan demo clean setup progs examples tests coverage bench
 .DEFAULT_GOAL := all
@@ -81,6 +84,9 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 $(BUILD)/tests/progs/%: tests/progs/%.cc | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS_PROG) $< -o $@ $(PROG_LDLIBS_$*)
+
+# thr_cleanup_eh.c is thr_cleanup.c built another way.
+$(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
 $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)

@@ -170,7 +170,7 @@ void gp__fiber_adopt_current(struct gp_fiber *f)
     pthread_attr_t attr;
     void *addr;
     size_t size;
-    if (pthread_getattr_np(gp__real.pthread_self(), &attr) == 0) {
+    if (gp__real.pthread_getattr_np(gp__real.pthread_self(), &attr) == 0) {
         if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
             f->stack.base = addr;
             f->stack.size = size;

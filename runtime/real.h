@@ -39,7 +39,31 @@
     X(int, pthread_detach, (pthread_t))                                                       \
     X(void, pthread_exit, (void *))                                                           \
     X(pthread_t, pthread_self, (void))                                                        \
-    X(int, pthread_equal, (pthread_t, pthread_t))
+    X(int, pthread_equal, (pthread_t, pthread_t))                                             \
+    X(int, pthread_cancel, (pthread_t))                                                       \
+    X(void, pthread_testcancel, (void))                                                       \
+    X(int, pthread_setcancelstate, (int, int *))                                              \
+    X(int, pthread_setcanceltype, (int, int *))                                               \
+    X(void, __pthread_register_cancel, (__pthread_unwind_buf_t *))                            \
+    X(void, __pthread_unregister_cancel, (__pthread_unwind_buf_t *))                          \
+    X(void, __pthread_register_cancel_defer, (__pthread_unwind_buf_t *))                      \
+    X(void, __pthread_unregister_cancel_restore, (__pthread_unwind_buf_t *))                  \
+    X(void, __pthread_unwind_next, (__pthread_unwind_buf_t *))                                \
+    X(void, _pthread_cleanup_push, (struct _pthread_cleanup_buffer *, void (*)(void *), void *))\
+    X(void, _pthread_cleanup_pop, (struct _pthread_cleanup_buffer *, int))                    \
+    X(int, pthread_key_create, (pthread_key_t *, void (*)(void *)))                           \
+    X(int, pthread_key_delete, (pthread_key_t))                                               \
+    X(void *, pthread_getspecific, (pthread_key_t))                                           \
+    X(int, pthread_setspecific, (pthread_key_t, const void *))                                \
+    X(int, pthread_setname_np, (pthread_t, const char *))                                     \
+    X(int, pthread_getname_np, (pthread_t, char *, size_t))                                   \
+    X(int, pthread_getattr_np, (pthread_t, pthread_attr_t *))                                 \
+    X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                                   \
+    X(int, pthread_setschedparam, (pthread_t, int, const struct sched_param *))               \
+    X(int, pthread_getschedparam, (pthread_t, int *, struct sched_param *))                   \
+    X(int, pthread_setschedprio, (pthread_t, int))                                            \
+    X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))                          \
+    X(int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *))
 
 /* mutexes, condition variables, rwlocks, semaphores, barriers, once, spinlocks */
 #define GP_REAL_SYNC(X)                                                                       \
@@ -116,6 +140,7 @@
 /* signal dispositions, masks and waits */
 #define GP_REAL_SIGNALS(X)                                                                    \
     X(int, pthread_kill, (pthread_t, int))                                                    \
+    X(int, pthread_sigqueue, (pthread_t, int, const union sigval))                            \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
     X(__sighandler_t, signal, (int, __sighandler_t))                                          \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                      \

@@ -3,14 +3,17 @@
  * the hub (gp__hub_post). */
 #include "scheduler.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "config.h"
 #include "filelock.h"
 #include "guard.h"
 #include "hub.h"
+#include "identity.h"
 #include "real.h"
 #include "resolver.h"
 #include "signals.h"
+#include "tsd.h"
 #include "waitq.h"
 
 #include <assert.h>
@@ -173,8 +176,7 @@ static _Noreturn void thread_entry(struct gp_transfer tr)
 {
     gp__fiber_started(tr);
     finish_switch_in();
-    struct gp_thread *self = gp__current;
-    gp__sched_exit(self->start(self->arg));
+    gp__sched_exit(gp__cancel_run(gp__current));
 }
 
 static void hub_entry(struct gp_transfer tr)
@@ -220,6 +222,8 @@ static int start_scheduler(void)
     main->is_main = true;
     main->lock_id = (int)gettid();
     gp__fiber_adopt_current(&main->fiber);
+    gp__cancel_adopt_main(main);
+    gp__identity_adopt_main(main);
     main->state = GP_RUNNING;
     hub->is_hub = true;
     hub->state = GP_RUNNING;
@@ -282,6 +286,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
     t->start = start;
     t->arg = arg;
     t->detached = o->detached;
+    gp__identity_inherit(t, gp__current);
     t->state = GP_RUNNABLE;
     gp__list_push_back(&sched.run_queue, &t->run_link);
     gp__sched_live++;
@@ -293,6 +298,9 @@ void gp__sched_exit(void *result)
 {
     struct gp_thread *self = gp__current;
     assert(self && !self->is_hub);
+    self->result = result;
+    self->exiting = true;
+    gp__tsd_exit(self);
     /* As with native threads, the last thread to finish ends the process with status 0
      * (glibc's start_thread calls exit(0) when the thread count drops to zero). */
     if (gp__sched_live == 1)
@@ -300,7 +308,6 @@ void gp__sched_exit(void *result)
     gp__sched_live--;
     gp__signal_forget_thread(self);
     gp__resolver_forget_thread(self);
-    self->result = result;
     self->state = GP_DEAD;
     if (self->joiner)
         gp__sched_unpark(self->joiner, GP_WAKE_READY);
@@ -351,10 +358,17 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
         if (deadline == 0)
             return -EBUSY;
         t->joiner = self;
+        self->cancel_wait = true;
         enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
+        self->cancel_wait = false;
         if (why == GP_WAKE_TIMEOUT && t->state != GP_DEAD) {
             t->joiner = NULL;
             return -ETIMEDOUT;
+        }
+        if (why == GP_WAKE_INTERRUPT) {
+            /* Only pthread_cancel wakes a join this way: t stays joinable, as natively. */
+            t->joiner = NULL;
+            gp__cancel_point();
         }
     }
     if (result)

@@ -9,10 +9,13 @@
 #include "fiber.h"
 #include "list.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unwind.h>
 
 #define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
 
@@ -32,6 +35,11 @@ enum gp_wake {
 };
 
 enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
+
+/* Thread-specific values (tsd.h) live in blocks of GP_TSD_BLOCK_SIZE keys, allocated when a
+ * key of the block first gets a value, as glibc keeps its second-level arrays. */
+enum { GP_TSD_BLOCK_SIZE = 32, GP_TSD_BLOCKS = PTHREAD_KEYS_MAX / GP_TSD_BLOCK_SIZE };
+struct gp_tsd_slot;
 
 /* Whether a signal handler ends a wait (signal(7): sleeps and socket calls with a timeout
  * always fail with EINTR; other blocking I/O restarts under SA_RESTART; mutexes, condition
@@ -66,6 +74,23 @@ struct gp_thread {
     uint64_t sig_waiting;        /* in sigwait and the like: the signals it takes */
     uint64_t sig_pending;        /* pending for this thread: they came while it blocked them */
     struct gp_list sig_link;     /* on signals.c's list of live green threads */
+
+    /* Identity, exit and cancellation (cancel.h), thread-specific data (tsd.h). */
+    char name[16];            /* pthread_setname_np's; a new thread inherits its creator's */
+    bool cancel_disabled;     /* pthread_setcancelstate(PTHREAD_CANCEL_DISABLE) */
+    bool cancel_async;        /* pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS) */
+    bool cancel_pending;      /* pthread_cancel asked; atomic (an OS thread may ask too) */
+    bool cancel_wait;         /* parked in a cancellation point's wait that no signal ends */
+    bool exiting;             /* pthread_exit, cancellation or return under way */
+    void *cleanup_bufs;       /* innermost buffer of pthread_cleanup_push (glibc's C protocol),
+                               * on this thread's stack, not owned */
+    struct _pthread_cleanup_buffer *cleanup_old; /* _pthread_cleanup_push's, the same */
+    jmp_buf *exit_base;       /* where pthread_exit's unwinding ends, while start runs; NULL
+                               * for main, whose unwinding ends at the bottom of its stack */
+    uintptr_t exit_frame;     /* the frame address of the function that holds exit_base */
+    struct _Unwind_Exception unwind; /* the forced unwind of pthread_exit, once it begins */
+    struct gp_tsd_slot *tsd[GP_TSD_BLOCKS]; /* owned; NULL until a key of the block is set */
+    bool tsd_used;            /* a non-NULL value was stored since the last look */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */
@@ -96,9 +121,13 @@ static inline bool gp__sched_others(void) { return gp__sched_green() && gp__sche
 
 int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
                     void *(*start)(void *), void *arg);
+/* Ends the calling green thread with result, once its cleanup handlers have run (cancel.h):
+ * runs its thread-specific data destructors, wakes its joiner, and switches away for good
+ * (or ends the process with status 0 when it was the last thread, as glibc does). */
 _Noreturn void gp__sched_exit(void *result);
 /* Waits for t to exit, until deadline (gp__now_ns() clock; GP_NO_DEADLINE; or 0 for a
- * try). Returns 0, -EDEADLK, -EINVAL, -EBUSY (try) or -ETIMEDOUT. */
+ * try). Returns 0, -EDEADLK, -EINVAL, -EBUSY (try) or -ETIMEDOUT. A cancellation point: a
+ * cancellation request ends the caller in here (cancel.h). */
 int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline);
 int gp__sched_detach(struct gp_thread *t);
 /* t if p points at a green thread that can still be joined or detached, else NULL. */

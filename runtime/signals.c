@@ -326,14 +326,14 @@ static struct entry *pending_entry(struct gp_thread *target, uint64_t set)
 /* ---- where a signal goes ---- */
 
 /* The thread the kernel would have given the signal to, before the hub can look at every
- * thread: the one pthread_kill named; for a signal aimed at the OS thread (raise, SIGPIPE),
+ * thread: the one pthread_kill or pthread_sigqueue named; for a signal aimed at the OS thread (raise, SIGPIPE),
  * the thread that ran when it was raised; for others the main thread, or the running
  * thread, if it takes the signal (kernel/signal.c, complete_signal); else ANY. */
 static struct gp_thread *target_of(int sig, const siginfo_t *info, struct gp_thread *running,
                                    bool running_takes)
 {
     bool ours = info->si_pid == getpid();
-    if (info->si_code == SI_TKILL && ours) {
+    if ((info->si_code == SI_TKILL || info->si_code == SI_QUEUE) && ours) {
         struct gp_thread *named = __atomic_exchange_n(&kill_target[sig], NULL, __ATOMIC_ACQ_REL);
         if (named)
             return named;
@@ -823,14 +823,19 @@ int gp__signal_suspend(const sigset_t *mask)
 
 /* ---- pthread_kill ---- */
 
-int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
+/* pthread_kill (value NULL) and pthread_sigqueue for the green thread t. */
+static int send_to(struct gp_thread *t, pthread_t os_thread, int sig, const union sigval *value)
 {
+    /* glibc's pthread_sigqueue looks at the thread's kernel task first (gone: ESRCH); its
+     * pthread_kill discards a signal for a thread that has exited but is not joined. */
+    if (value && t->state == GP_DEAD)
+        return -ESRCH;
     if (sig == 0)
         return 0;
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
     if (t->state == GP_DEAD)
-        return 0; /* glibc: a thread that has exited but is not joined takes no signal */
+        return 0;
     struct gp_thread *self = gp__current;
     if (!self || self->is_hub || t == self || !wrappable(sig)) {
         /* From an OS thread the scheduler does not run, the signal goes through the
@@ -838,15 +843,18 @@ int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
          * note. To itself, the kernel does what it does natively. */
         if (!self && wrappable(sig) && has_handler(&program_action[sig]))
             __atomic_store_n(&kill_target[sig], t, __ATOMIC_RELEASE);
-        return -gp__real.pthread_kill(os_thread, sig);
+        return value ? -gp__real.pthread_sigqueue(os_thread, sig, *value)
+                     : -gp__real.pthread_kill(os_thread, sig);
     }
     /* One green thread to another: as a pending signal of t's that t takes now or later. */
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_signo = sig;
-    info.si_code = SI_TKILL;
+    info.si_code = value ? SI_QUEUE : SI_TKILL;
     info.si_pid = getpid();
     info.si_uid = getuid();
+    if (value)
+        info.si_value = *value;
     sigset_t saved;
     block_all(&saved);
     bool added = add_entry(PENDING, t, sig, &info, NULL, false);
@@ -855,6 +863,16 @@ int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
         return -EAGAIN; /* as when the kernel's queue of signals is full */
     route();
     return 0;
+}
+
+int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig)
+{
+    return send_to(t, os_thread, sig, NULL);
+}
+
+int gp__signal_queue(struct gp_thread *t, pthread_t os_thread, int sig, const union sigval value)
+{
+    return send_to(t, os_thread, sig, &value);
 }
 
 /* ---- waits and threads ---- */

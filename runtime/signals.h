@@ -93,6 +93,8 @@ void gp__signal_forget_thread(struct gp_thread *t);
 /* pthread_kill for a green thread t; os_thread is the scheduler's OS thread. Returns 0 or
  * a negative errno. */
 int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig);
+/* pthread_sigqueue for a green thread, the same way, with value. */
+int gp__signal_queue(struct gp_thread *t, pthread_t os_thread, int sig, const union sigval value);
 /* In a fork child: the other threads are gone, and with them what was pending for them. */
 void gp__signal_after_fork(void);
 

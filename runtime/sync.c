@@ -1,6 +1,7 @@
 /* See sync.h. */
 #include "sync.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "hub.h"
 #include "real.h"
@@ -121,10 +122,17 @@ int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
     int r = gp__mutex_unlock(m);
     if (r < 0)
         return r;
+    /* A cancellation point: pthread_cancel wakes the wait (as a spurious wake-up). */
+    gp__current->cancel_wait = true;
     enum gp_wake why = gp__waitq_wait(c, deadline);
+    gp__current->cancel_wait = false;
     r = gp__mutex_lock(m, GP_NO_DEADLINE);
     if (r < 0)
         return r;
+    /* A waiter that took a signal and is now to be cancelled passes the signal on, or the
+     * waiter that should have had it might wait for ever (glibc does the same). */
+    if (why == GP_WAKE_READY && gp__cancel_due())
+        gp__waitq_wake(c, 1);
     return why == GP_WAKE_TIMEOUT ? -ETIMEDOUT : 0;
 }
 

@@ -23,7 +23,8 @@ int gp__mutex_lock(pthread_mutex_t *m, int64_t deadline);
 int gp__mutex_unlock(pthread_mutex_t *m);
 
 /* Atomically releases m and waits for c, then relocks m. Returns 0, -ETIMEDOUT or the
- * error of releasing m (-EPERM). */
+ * error of releasing m (-EPERM). A cancellation point: pthread_cancel ends the wait, which
+ * returns 0 with m locked (the caller then calls gp__cancel_point, cancel.h). */
 int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline);
 /* Wakes one (all: every) green waiter of c, and any real waiters too. */
 int gp__cond_wake(pthread_cond_t *c, bool all);

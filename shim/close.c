@@ -6,12 +6,14 @@
  * coverage cooperative: close */
 #include "shim.h"
 
+#include "cancel.h"
 #include "io.h"
 
 #include <unistd.h>
 
 GP_EXPORT int close(int fd)
 {
+    gp__cancel_point(); /* close never waits here: a cancellation point at its entry only */
     /* Only another green thread can be waiting on fd, so alone the plain close is right. */
     if (!gp_cooperative())
         return gp__real.close(fd);

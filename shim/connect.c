@@ -5,14 +5,18 @@
  * coverage cooperative: connect */
 #include "shim.h"
 
+#include "cancel.h"
 #include "io.h"
 
 #include <sys/socket.h>
 
 GP_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.connect(fd, addr, len);
     int saved = errno;
-    return (int)gp_return(gp__io_connect(fd, addr, len), saved);
+    int r = gp__io_connect(fd, addr, len);
+    gp__cancel_point();
+    return (int)gp_return(r, saved);
 }

@@ -11,6 +11,7 @@
  * coverage cooperative: pthread_cond_wait pthread_cond_timedwait pthread_cond_clockwait */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "sync.h"
 
@@ -18,29 +19,39 @@
 
 static bool green_cond(const pthread_cond_t *c) { return gp_green() && !gp__cond_shared(c); }
 
+/* The waits are cancellation points: a cancelled waiter ends once it holds the mutex again,
+ * so that its cleanup handlers run with the mutex locked (POSIX). */
+static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
+{
+    int saved = errno;
+    int r = gp__cond_wait(c, m, deadline);
+    gp__cancel_point();
+    return gp_return_error(r, saved);
+}
+
 static int wait_until(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
                       const struct timespec *abstime)
 {
-    int saved = errno;
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
         return EINVAL;
     if (!gp__timespec_valid(abstime))
         return EINVAL;
     int64_t deadline = gp__deadline_from_abs(clock, abstime);
-    return gp_return_error(gp__cond_wait(c, m, deadline > 0 ? deadline : 1), saved);
+    return cond_wait(c, m, deadline > 0 ? deadline : 1);
 }
 
 GP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+    gp__cancel_point();
     if (!green_cond(c))
         return gp__real.pthread_cond_wait(c, m);
-    int saved = errno;
-    return gp_return_error(gp__cond_wait(c, m, GP_NO_DEADLINE), saved);
+    return cond_wait(c, m, GP_NO_DEADLINE);
 }
 
 GP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                      const struct timespec *abstime)
 {
+    gp__cancel_point();
     if (!green_cond(c))
         return gp__real.pthread_cond_timedwait(c, m, abstime);
     return wait_until(c, m, gp__cond_clock(c), abstime);
@@ -50,6 +61,7 @@ GP_EXPORT_VERSIONS(pthread_cond_clockwait, "GLIBC_2.34", "GLIBC_2.30")
 int gp_shim_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
                                    const struct timespec *abstime)
 {
+    gp__cancel_point();
     if (!green_cond(c))
         return gp__real.pthread_cond_clockwait(c, m, clock, abstime);
     return wait_until(c, m, clock, abstime);

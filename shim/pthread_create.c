@@ -1,14 +1,17 @@
 /* Green threads for the program's pthreads.
  * Interposes: pthread_create, pthread_join, pthread_tryjoin_np, pthread_timedjoin_np,
- * pthread_clockjoin_np, pthread_detach, pthread_exit, pthread_self. (pthread_equal is
- * left to glibc: it compares the handles, which are unique for green threads too.)
+ * pthread_clockjoin_np, pthread_detach, pthread_self. (pthread_equal is left to glibc: it
+ * compares the handles, which are unique for green threads too. pthread_exit is in
+ * pthread_exit.c.)
  *
  * A green thread's pthread_t is its struct gp_thread; the main thread keeps the pthread_t
  * glibc gave it, so that glibc functions the shim does not interpose still work on it.
+ * The joins that wait are cancellation points (runtime/cancel.h).
  *
  * coverage cooperative: pthread_join pthread_timedjoin_np pthread_clockjoin_np */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "config.h"
 #include "diag.h"
@@ -74,6 +77,7 @@ static struct gp_thread *green_target(pthread_t h) { return gp_green() ? gp__sch
 GP_EXPORT_VERSIONS(pthread_join, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_pthread_join(pthread_t h, void **result)
 {
+    gp__cancel_point();
     int saved = errno;
     struct gp_thread *t = green_target(h);
     if (!t)
@@ -116,6 +120,7 @@ static int timed_join(struct gp_thread *t, void **result, clockid_t clock,
 GP_EXPORT_VERSIONS(pthread_timedjoin_np, "GLIBC_2.34", "GLIBC_2.3.3")
 int gp_shim_pthread_timedjoin_np(pthread_t h, void **result, const struct timespec *abstime)
 {
+    gp__cancel_point();
     struct gp_thread *t = green_target(h);
     if (!t)
         return gp__real.pthread_timedjoin_np(h, result, abstime);
@@ -126,6 +131,7 @@ GP_EXPORT_VERSIONS(pthread_clockjoin_np, "GLIBC_2.34", "GLIBC_2.31")
 int gp_shim_pthread_clockjoin_np(pthread_t h, void **result, clockid_t clock,
                                  const struct timespec *abstime)
 {
+    gp__cancel_point();
     struct gp_thread *t = green_target(h);
     if (!t)
         return gp__real.pthread_clockjoin_np(h, result, clock, abstime);
@@ -140,15 +146,6 @@ int gp_shim_pthread_detach(pthread_t h)
     if (!t)
         return gp__real.pthread_detach(h);
     return gp_return_error(gp__sched_detach(t), saved);
-}
-
-GP_EXPORT void pthread_exit(void *result)
-{
-    if (!gp_green()) {
-        gp__real.pthread_exit(result);
-        __builtin_unreachable();
-    }
-    gp__sched_exit(result);
 }
 
 GP_EXPORT pthread_t pthread_self(void)

@@ -4,6 +4,7 @@
  * coverage cooperative: read readv */
 #include "shim.h"
 
+#include "cancel.h"
 #include "io.h"
 
 #include <sys/uio.h>
@@ -11,17 +12,23 @@
 
 GP_EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.read(fd, buf, count);
     int saved = errno;
     struct iovec iov = {.iov_base = buf, .iov_len = count};
-    return gp_return(gp__io_readv(fd, &iov, 1), saved);
+    ssize_t r = gp__io_readv(fd, &iov, 1);
+    gp__cancel_point();
+    return gp_return(r, saved);
 }
 
 GP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.readv(fd, iov, iovcnt);
     int saved = errno;
-    return gp_return(gp__io_readv(fd, iov, iovcnt), saved);
+    ssize_t r = gp__io_readv(fd, iov, iovcnt);
+    gp__cancel_point();
+    return gp_return(r, saved);
 }

@@ -6,21 +6,26 @@
  * coverage cooperative: recv recvfrom recvmsg */
 #include "shim.h"
 
+#include "cancel.h"
 #include "io.h"
 
 #include <sys/socket.h>
 
 GP_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.recvmsg(fd, msg, flags);
     int saved = errno;
-    return gp_return(gp__io_recvmsg(fd, msg, flags), saved);
+    ssize_t r = gp__io_recvmsg(fd, msg, flags);
+    gp__cancel_point();
+    return gp_return(r, saved);
 }
 
 GP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
                            socklen_t *addrlen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.recvfrom(fd, buf, len, flags, addr, addrlen);
     int saved = errno;
@@ -31,6 +36,7 @@ GP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
         msg.msg_namelen = *addrlen;
     }
     ssize_t r = gp__io_recvmsg(fd, &msg, flags);
+    gp__cancel_point();
     if (r >= 0 && addr && addrlen)
         *addrlen = msg.msg_namelen;
     return gp_return(r, saved);
@@ -38,10 +44,13 @@ GP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
 
 GP_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.recv(fd, buf, len, flags);
     int saved = errno;
     struct iovec iov = {.iov_base = buf, .iov_len = len};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    return gp_return(gp__io_recvmsg(fd, &msg, flags), saved);
+    ssize_t r = gp__io_recvmsg(fd, &msg, flags);
+    gp__cancel_point();
+    return gp_return(r, saved);
 }

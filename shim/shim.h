@@ -10,6 +10,7 @@
 #ifndef GP_SHIM_H
 #define GP_SHIM_H
 
+#include "config.h"
 #include "init.h"
 #include "real.h"
 #include "scheduler.h"
@@ -53,5 +54,12 @@ static inline bool gp_cooperative(void) { return gp__init() && gp__sched_others(
 /* The gate for calls whose state must stay consistent once green threads exist (mutexes,
  * condition variables, joins): true whenever the caller is a green thread. */
 static inline bool gp_green(void) { return gp__init() && gp__sched_green(); }
+
+/* The gate for calls that take a pthread_t, from any thread: the green thread behind h, or
+ * NULL for a thread the shim does not run (glibc's functions can read its struct pthread). */
+static inline struct gp_thread *gp_green_handle(pthread_t h)
+{
+    return gp__init() && !gp__config.disabled ? gp__sched_from_handle(h) : NULL;
+}
 
 #endif

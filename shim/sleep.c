@@ -1,9 +1,10 @@
-/* Sleeping lets the other green threads run.
+/* Sleeping lets the other green threads run. Each is a cancellation point.
  * Interposes: sleep, usleep, nanosleep, clock_nanosleep.
  *
  * coverage cooperative: sleep usleep nanosleep clock_nanosleep */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "hub.h"
 
@@ -48,7 +49,9 @@ static int green_clock_nanosleep(clockid_t clock, int flags, const struct timesp
     int64_t deadline = (flags & TIMER_ABSTIME) ? gp__deadline_from_abs(clock, req)
                                                : gp__deadline_after(gp__timespec_ns(req));
     int64_t left;
-    if (sleep_until(deadline, &left) == 0)
+    int r = sleep_until(deadline, &left);
+    gp__cancel_point();
+    if (r == 0)
         return 0;
     if (rem && !(flags & TIMER_ABSTIME))
         set_timespec(rem, left);
@@ -59,6 +62,7 @@ GP_EXPORT_VERSIONS(clock_nanosleep, "GLIBC_2.17", "GLIBC_2.2.5")
 int gp_shim_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
                             struct timespec *rem)
 {
+    gp__cancel_point();
     if (!gp_cooperative() || !wall_clock(clock))
         return gp__real.clock_nanosleep(clock, flags, req, rem);
     int saved = errno;
@@ -67,6 +71,7 @@ int gp_shim_clock_nanosleep(clockid_t clock, int flags, const struct timespec *r
 
 GP_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.nanosleep(req, rem);
     int saved = errno;
@@ -75,6 +80,7 @@ GP_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 
 GP_EXPORT int usleep(useconds_t usec)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.usleep(usec);
     struct timespec req = {.tv_sec = usec / 1000000, .tv_nsec = (long)(usec % 1000000) * 1000};
@@ -84,6 +90,7 @@ GP_EXPORT int usleep(useconds_t usec)
 
 GP_EXPORT unsigned sleep(unsigned seconds)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.sleep(seconds);
     struct timespec req = {.tv_sec = seconds}, rem;

@@ -44,3 +44,7 @@ Test(valgrind, signal_masks) { check_under_valgrind("sig_masks"); }
 Test(valgrind, signal_waits) { check_under_valgrind("sig_waits"); }
 Test(valgrind, futexes_through_syscall) { check_under_valgrind("syscall_futex"); }
 Test(valgrind, sync_after_main_exited) { check_under_valgrind("sync_edges"); }
+Test(valgrind, cleanup_handlers_and_exit_unwinding) { check_under_valgrind("thr_cleanup"); }
+Test(valgrind, cancellation) { check_under_valgrind("thr_cancel"); }
+Test(valgrind, cxx_unwinding) { check_under_valgrind("thr_cxx"); }
+Test(valgrind, thread_specific_data) { check_under_valgrind("thr_keys"); }

@@ -132,6 +132,7 @@ static __attribute__((noinline, unused)) unsigned use_stack(unsigned depth,
     return below + (frame[sizeof frame - 1] == (unsigned char)depth);
 }
 
+#ifndef __cplusplus /* C designated initialisers below; the C++ helpers do not need this */
 /* Waits on a condition variable that a timer_create(SIGEV_THREAD) callback signals 100 ms
  * from now, from a thread that glibc starts itself (an OS thread the shim does not run).
  * Returns the last pthread_cond_timedwait result (0, or ETIMEDOUT after 5 s) and says in
@@ -171,5 +172,6 @@ static inline int wait_for_a_timer_thread(bool *signalled)
     timer_delete(timer);
     return r;
 }
+#endif
 
 #endif
