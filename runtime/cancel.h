@@ -49,10 +49,14 @@
  * pthread_cancel wakes a parked thread when its wait is interruptible (interrupt !=
  * GP_INTR_NEVER: the blocking system calls, all cancellation points) or when it set
  * cancel_wait around the park (pthread_cond_wait, pthread_join: waits no signal ends, woken
- * as if spuriously). A wait of either kind that is not a cancellation point just sees a
- * wake-up it retries or reports as EINTR, as SIGCANCEL would have done natively; a wait
- * that retries after wake-ups no handler explains (a child wait, a signal wait, sigsuspend)
- * ends with -EINTR instead when gp__cancel_due() says the wake was for a cancellation.
+ * as if spuriously). A wait that retries after wake-ups no handler explains (a child wait,
+ * a signal wait, sigsuspend) ends with -EINTR instead when gp__cancel_due() says the wake
+ * was for a cancellation. A wait in a call that is no cancellation point must not end for
+ * one, as natively no signal reaches a thread there in deferred mode (glibc 2.36 sends
+ * SIGCANCEL only to a thread with asynchronous cancellation on, which its cancellable
+ * wrappers turn on around the system call): such a wait is not woken (locks, the worker
+ * pool), retries the wake-up (pclose's wait for its child), or runs with cancellation
+ * suspended (gp__cancel_suspend: syscall(), sendfile).
  * Waits in the worker pool (pool.h) are not woken: the job lives on the caller's stack, so
  * the request is acted on once the job has come back, if the call failed, else at the next
  * cancellation point. */
