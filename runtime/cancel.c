@@ -320,6 +320,16 @@ void gp__cancel_pop_old(struct _pthread_cleanup_buffer *b, int execute)
         b->__routine(b->__arg);
 }
 
+void gp__cancel_jump(uintptr_t sp)
+{
+    struct gp_thread *t = gp__current;
+    struct _pthread_cleanup_buffer *c;
+    while ((c = t->cleanup_old) && (uintptr_t)c < sp) {
+        t->cleanup_old = c->__prev;
+        c->__routine(c->__arg);
+    }
+}
+
 void gp__cancel_adopt_main(struct gp_thread *main)
 {
     /* glibc has no getters: set and put back. Nothing can be pending for the caller. */

@@ -1,6 +1,7 @@
 /* See diag.h. */
 #include "diag.h"
 
+#include "cancel.h"
 #include "real.h"
 
 #include <errno.h>
@@ -68,9 +69,12 @@ void gp__diag(const char *fmt, ...)
     bool was_pending = sigismember(&pending, SIGPIPE);
     ssize_t w = stderr_write_nowait(&iov);
     if (w < 0 && (errno == EAGAIN || errno == EOPNOTSUPP)) {
+        /* The report may come from anywhere in the runtime: no cancellation acts in it. */
+        bool cancel_was_disabled = gp__cancel_suspend();
         struct pollfd p = {.fd = 2, .events = POLLOUT};
         if (poll(&p, 1, STDERR_WAIT_MS) == 1 && (p.revents & POLLOUT))
             w = gp__real.syscall(SYS_write, 2, line, n); /* one line: fits a pipe's room */
+        gp__cancel_resume(cancel_was_disabled);
     }
     if (w < 0 && errno == EPIPE && !was_pending) {
         struct timespec now = {0};

@@ -6,6 +6,7 @@
  * symbol scope ahead of a program's own libevent and capture its calls. */
 #include "hub.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "diag.h"
 #include "list.h"
@@ -196,8 +197,8 @@ static enum gp_wake park_until(int64_t deadline)
  * siglongjmp out): the handlers deferred to this thread run here, on its own stack, as the
  * kernel would have run them in this thread. Returns true when the wait goes on (woken
  * only for handlers that had SA_RESTART, in a wait that SA_RESTART restarts, or whose
- * signals were ignored meanwhile); otherwise sets why the wait ended: GP_WAKE_INTERRUPT
- * when a handler ran that ends it. */
+ * signals were ignored meanwhile, and not for pthread_cancel too); otherwise sets why the
+ * wait ended: GP_WAKE_INTERRUPT when a handler ran that ends it. */
 static bool wait_goes_on(enum gp_interrupt intr, enum gp_wake *why)
 {
     if (!gp__signal_has_deferred(gp__current))
@@ -205,8 +206,8 @@ static bool wait_goes_on(enum gp_interrupt intr, enum gp_wake *why)
     enum gp_handlers_ran ran = gp__signal_run_deferred(gp__current);
     bool goes_on = ran == GP_HANDLERS_NONE ||
                    (ran == GP_HANDLERS_RESTART && intr == GP_INTR_UNLESS_RESTART);
-    if (goes_on)
-        return *why == GP_WAKE_INTERRUPT; /* otherwise what ended the wait stands */
+    if (goes_on) /* otherwise what ended the wait stands */
+        return *why == GP_WAKE_INTERRUPT && !gp__cancel_due();
     /* The signal was delivered before whatever else ended the wait was seen. */
     *why = GP_WAKE_INTERRUPT;
     return false;

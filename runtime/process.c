@@ -26,6 +26,7 @@
  *    returned, and waits for long-lived children would hold workers that other jobs need. */
 #include "process.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "hub.h"
 #include "real.h"
@@ -141,6 +142,10 @@ static long wait_for_child(const struct child_wait *w)
             if (gp__signal_run_deferred(self) == GP_HANDLERS_INTERRUPT && r == 0)
                 return -EINTR;
         }
+        /* Woken for pthread_cancel with nothing to report: the call ends as a handler would
+         * end it, and the shim acts on the request. */
+        if (r == 0 && why == GP_WAKE_INTERRUPT && gp__cancel_due())
+            r = -EINTR;
         if (r != 0) {
             drop_exit_fd(&fd, own_fd);
             return r;
@@ -210,8 +215,16 @@ static int run_shell(const char *command, int *error)
     int status;
     if (spawn_error == 0) {
         pid_t r;
-        while ((r = gp__process_wait4(pid, &status, 0, NULL)) == -EINTR)
+        while ((r = gp__process_wait4(pid, &status, 0, NULL)) == -EINTR && !gp__cancel_due())
             ;
+        if (r == -EINTR) {
+            /* Cancelled: as glibc's cleanup handler does, the shell is killed and reaped
+             * (SIGKILL: that wait is short), and the actions are restored below. The shim
+             * then acts on the request. */
+            kill(pid, SIGKILL);
+            while (gp__process_wait4(pid, NULL, 0, NULL) == -EINTR)
+                ;
+        }
         if (r < 0) {
             status = -1;
             *error = -r;

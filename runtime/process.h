@@ -25,7 +25,8 @@ int gp__process_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
  * started with posix_spawn, SIGINT and SIGQUIT ignored by the process while any such call
  * runs. Returns what system returns and stores in *error the errno system sets (0: errno
  * stays as it was): -1 when the wait fails, the status of _exit(127) when the shell cannot
- * be started. */
+ * be started. A cancellation request that ends the wait kills the shell and reaps it, as
+ * glibc's cleanup handler does: -1 and EINTR then. */
 int gp__process_system(const char *command, int *error);
 
 /* popen streams. glibc's fclose of a popen stream, which is what pclose is

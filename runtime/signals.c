@@ -15,6 +15,7 @@
  * thread and may interrupt any code that touches it. */
 #include "signals.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "guard.h"
 #include "hub.h"
@@ -796,7 +797,8 @@ int gp__signal_wait(const sigset_t *set, siginfo_t *info, int64_t deadline)
         bool handled = gp__signal_has_deferred(t) && gp__signal_run_deferred(t) != GP_HANDLERS_NONE;
         if (sig)
             return sig;
-        if (handled)
+        /* A handler ran, or pthread_cancel woke the wait (the shim acts on it). */
+        if (handled || (why == GP_WAKE_INTERRUPT && gp__cancel_due()))
             return -EINTR;
         if (why == GP_WAKE_TIMEOUT && gp__now_ns() >= deadline)
             return -EAGAIN;
@@ -807,15 +809,21 @@ int gp__signal_suspend(const sigset_t *mask)
 {
     struct gp_thread *t = gp__current;
     uint64_t before = t->sig_blocked;
-    do {
+    for (;;) {
         /* In the wait before the mask changes: what it unblocks is deferred to this thread
          * and ends the park at once. */
         gp__signal_enter_wait(t, GP_INTR_ALWAYS);
         set_mask(t, gp__sigset_bits(mask));
-        gp__hub_park_until(GP_NO_DEADLINE, GP_INTR_NEVER); /* a bare park: the bracket is ours */
+        /* A bare park: the bracket is ours. */
+        enum gp_wake why = gp__hub_park_until(GP_NO_DEADLINE, GP_INTR_NEVER);
         gp__signal_leave_wait(t);
         /* The handlers run with the suspend mask; a signal ignored meanwhile ends nothing. */
-    } while (!gp__signal_has_deferred(t) || gp__signal_run_deferred(t) == GP_HANDLERS_NONE);
+        if (gp__signal_has_deferred(t) && gp__signal_run_deferred(t) != GP_HANDLERS_NONE)
+            break;
+        /* pthread_cancel woke it: the shim acts on the request, with the mask restored. */
+        if (why == GP_WAKE_INTERRUPT && gp__cancel_due())
+            break;
+    }
     set_mask(t, before);
     gp__signal_run_deferred(t);
     return -EINTR;

@@ -3,6 +3,7 @@
  * private libio/libio.h values, unchanged since glibc 2.1). */
 #include "streams.h"
 
+#include "cancel.h"
 #include "filelock.h"
 #include "hub.h"
 #include "io.h"
@@ -50,33 +51,54 @@ static void orient(FILE *fp)
         fwide(fp, -1);
 }
 
+/* ---- locks and cancellation ----
+ *
+ * glibc's stdio calls are cancellation points where they call glibc's internal read and
+ * write (both cancellable): a request is acted on just before a read or write, and while
+ * one waits. Here that is before each wait for input, each direct read and each write,
+ * and when the wait or transfer fails (woken for the request): inside the call, where
+ * the FILE is as glibc's would be at that point (its buffer pointers not yet moved for
+ * the bytes that did not go out). The locks the call holds are registered as cleanup
+ * handlers of the calling green thread (the old protocol's list, cancel.h), so that the
+ * unwinding gives them back, as glibc's _IO_acquire_lock does. */
+
 /* A locked call that may wait: the green lock for the other green threads, then glibc's
  * for the OS threads the scheduler does not run (glibc skips its lock on a stream whose
  * program took the locking over with __fsetlocking). */
-static void take(FILE *fp)
+static void lock(FILE *fp)
 {
     gp__filelock_acquire(fp);
     if (!(fp->_flags & _IO_USER_LOCK))
         gp__real.flockfile(fp);
 }
 
-static void give(FILE *fp)
+static void unlock(void *p)
 {
+    FILE *fp = p;
     if (!(fp->_flags & _IO_USER_LOCK))
         gp__real.funlockfile(fp);
     gp__filelock_release(fp);
 }
 
-static void take_if(FILE *fp, bool locked)
+/* The locks of a call, with their release registered in hold, on the caller's stack. */
+static void take(FILE *fp, struct _pthread_cleanup_buffer *hold)
 {
-    if (locked)
-        take(fp);
+    lock(fp);
+    gp__cancel_push_old(hold, unlock, fp);
 }
 
-static void give_if(FILE *fp, bool locked)
+static void give(struct _pthread_cleanup_buffer *hold) { gp__cancel_pop_old(hold, 1); }
+
+static void take_if(FILE *fp, bool locked, struct _pthread_cleanup_buffer *hold)
 {
     if (locked)
-        give(fp);
+        take(fp, hold);
+}
+
+static void give_if(bool locked, struct _pthread_cleanup_buffer *hold)
+{
+    if (locked)
+        give(hold);
 }
 
 /* The runtime's transfers and waits report errors as return values and may leave errno
@@ -96,8 +118,10 @@ static size_t file_write(FILE *fp, const char *data, size_t n)
 {
     size_t done = 0;
     while (done < n) {
+        gp__cancel_point(); /* glibc's write */
         struct iovec iov = {.iov_base = (char *)data + done, .iov_len = n - done};
         ssize_t r = KEEP_ERRNO(gp__io_writev(fp->_fileno, &iov, 1));
+        gp__cancel_point_after(r);
         if (r < 0) {
             fp->_flags |= _IO_ERR_SEEN;
             errno = (int)-r;
@@ -267,9 +291,10 @@ static void flush_stdout_before_input(void)
     if ((out->_flags & (F_LINKED | F_NO_WRITES | F_LINE_BUF)) != (F_LINKED | F_LINE_BUF) ||
         !gp__stream_managed(out))
         return;
-    take(out);
+    struct _pthread_cleanup_buffer hold;
+    take(out, &hold);
     overflow(out, EOF);
-    give(out);
+    give(&hold);
 }
 
 /* Brings fp to where the next __uflow or __underflow does not block: the writes glibc
@@ -291,7 +316,12 @@ static int before_refill(FILE *fp)
         gp__real._IO_doallocbuf(fp); /* this decides line buffering (a terminal) */
     if (fp->_flags & (F_LINE_BUF | F_UNBUFFERED))
         flush_stdout_before_input();
-    return KEEP_ERRNO(gp__io_wait_ready(fp->_fileno, GP_HUB_READ));
+    /* glibc's read comes next: acted on before the wait, and after it (nothing is read
+     * yet), when pthread_cancel woke it or the request came meanwhile. */
+    gp__cancel_point();
+    int r = KEEP_ERRNO(gp__io_wait_ready(fp->_fileno, GP_HUB_READ));
+    gp__cancel_point();
+    return r;
 }
 
 /* What glibc's refill leaves when its read fails: the backup area dropped, the buffer
@@ -323,8 +353,10 @@ static int refill(FILE *fp, bool consume)
  * would, through the runtime. */
 static ssize_t file_read(FILE *fp, char *s, size_t n)
 {
+    gp__cancel_point();
     struct iovec iov = {.iov_base = s, .iov_len = n};
     ssize_t r = KEEP_ERRNO(gp__io_readv(fp->_fileno, &iov, 1));
+    gp__cancel_point_after(r);
     if (r < 0) {
         errno = (int)-r;
         return -1;
@@ -474,9 +506,10 @@ bool gp__stream_plain_flush(FILE *fp, bool locked)
 
 int gp__stream_getc(FILE *fp, bool locked)
 {
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     int c = avail(fp) > 0 ? *(unsigned char *)fp->_IO_read_ptr++ : refill(fp, true);
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return c;
 }
 
@@ -493,7 +526,8 @@ char *gp__stream_fgets(char *buf, int n, FILE *fp, bool locked, size_t chk_size)
         return buf;
     }
     size_t limit = (size_t)n - 1 < chk_size ? (size_t)n - 1 : chk_size;
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     int old_error = fp->_flags & _IO_ERR_SEEN;
     fp->_flags &= ~_IO_ERR_SEEN;
     size_t count = get_line(fp, buf, limit);
@@ -505,7 +539,7 @@ char *gp__stream_fgets(char *buf, int n, FILE *fp, bool locked, size_t chk_size)
         result = buf;
     }
     fp->_flags |= old_error;
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return result;
 }
 
@@ -516,7 +550,8 @@ ssize_t gp__stream_getdelim(char **line, size_t *n, int delim, FILE *fp)
         errno = EINVAL;
         return -1;
     }
-    take(fp);
+    struct _pthread_cleanup_buffer hold;
+    take(fp, &hold);
     ssize_t result = -1;
     if (fp->_flags & _IO_ERR_SEEN)
         goto out;
@@ -556,7 +591,7 @@ ssize_t gp__stream_getdelim(char **line, size_t *n, int delim, FILE *fp)
     (*line)[cur] = '\0';
     result = (ssize_t)cur;
 out:
-    give(fp);
+    give(&hold);
     return result;
 }
 
@@ -572,9 +607,10 @@ size_t gp__stream_fread(void *buf, size_t size, size_t count, FILE *fp, bool loc
         __chk_fail();
     if (bytes == 0)
         return 0;
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     size_t got = xsgetn(fp, buf, bytes);
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return got == bytes ? count : got / size;
 }
 
@@ -602,15 +638,21 @@ static ssize_t scan_read(void *cookie, char *buf, size_t size)
     return (ssize_t)n;
 }
 
-int gp__stream_vfscanf(FILE *fp, const char *fmt, va_list ap, bool isoc99)
+/* A scan's FILE and its stand-in. */
+struct scan {
+    FILE *fp;
+    FILE *stand_in; /* NULL until made */
+};
+
+/* The end of a scan, also when a cancellation acted on in a refill unwinds out of it
+ * (then glibc's vfscanf has given the stand-in's lock back, and the stand-in's buffer has
+ * nothing unused: vfscanf reads only once it is empty): what vfscanf did not use goes back
+ * into the FILE, the stand-in is closed, the FILE's locks are given back. */
+static void end_scan(void *p)
 {
-    take(fp);
-    int result = EOF;
-    FILE *scan = fopencookie(fp, "r", (cookie_io_functions_t){.read = scan_read});
+    struct scan *s = p;
+    FILE *scan = s->stand_in, *fp = s->fp;
     if (scan) {
-        char buf[512];
-        setvbuf(scan, buf, _IOFBF, sizeof buf);
-        result = (isoc99 ? gp__real.__isoc99_vfscanf : gp__real.vfscanf)(scan, fmt, ap);
         /* vfscanf pushes back at most the byte it read last, which is still in the
          * stand-in's buffer: it never needs the backup area. */
         size_t unused = avail(scan);
@@ -619,7 +661,23 @@ int gp__stream_vfscanf(FILE *fp, const char *fmt, va_list ap, bool isoc99)
         fp->_IO_read_ptr -= unused;
         (void)KEEP_ERRNO(gp__real.fclose(scan));
     }
-    give(fp);
+    unlock(fp);
+}
+
+int gp__stream_vfscanf(FILE *fp, const char *fmt, va_list ap, bool isoc99)
+{
+    struct scan s = {.fp = fp};
+    struct _pthread_cleanup_buffer hold;
+    lock(fp);
+    gp__cancel_push_old(&hold, end_scan, &s);
+    int result = EOF;
+    char buf[512];
+    s.stand_in = fopencookie(fp, "r", (cookie_io_functions_t){.read = scan_read});
+    if (s.stand_in) {
+        setvbuf(s.stand_in, buf, _IOFBF, sizeof buf);
+        result = (isoc99 ? gp__real.__isoc99_vfscanf : gp__real.vfscanf)(s.stand_in, fmt, ap);
+    }
+    gp__cancel_pop_old(&hold, 1);
     return result;
 }
 
@@ -627,9 +685,10 @@ int gp__stream_vfscanf(FILE *fp, const char *fmt, va_list ap, bool isoc99)
 
 int gp__stream_putc(int c, FILE *fp, bool locked)
 {
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     int r = put_byte(fp, c);
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return r;
 }
 
@@ -643,10 +702,11 @@ int gp__stream_overflow(FILE *fp, int c)
 int gp__stream_fputs(const char *s, FILE *fp, bool locked)
 {
     size_t len = strlen(s);
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     orient(fp);
     int r = xsputn(fp, s, len) == len ? 1 : EOF;
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return r;
 }
 
@@ -655,12 +715,13 @@ int gp__stream_puts(const char *s)
 {
     FILE *out = stdout;
     size_t len = strlen(s);
-    take(out);
+    struct _pthread_cleanup_buffer hold;
+    take(out, &hold);
     orient(out);
     int r = xsputn(out, s, len) == len && put_byte(out, '\n') != EOF
                 ? (int)(len + 1 < INT_MAX ? len + 1 : INT_MAX)
                 : EOF;
-    give(out);
+    give(&hold);
     return r;
 }
 
@@ -671,10 +732,11 @@ size_t gp__stream_fwrite(const void *buf, size_t size, size_t count, FILE *fp, b
     size_t bytes = size * count;
     if (bytes == 0)
         return 0;
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     orient(fp);
     size_t written = xsputn(fp, buf, bytes);
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return written == bytes || written == (size_t)EOF ? count : written / size;
 }
 
@@ -682,6 +744,21 @@ size_t gp__stream_fwrite(const void *buf, size_t size, size_t count, FILE *fp, b
 int gp__stream_putw(int w, FILE *fp)
 {
     return xsputn(fp, (const char *)&w, sizeof w) == sizeof w ? 0 : EOF;
+}
+
+/* fflush(NULL)'s streams, and the one it holds (also when a cancellation acted on in a
+ * write unwinds out of it). */
+struct flushing {
+    FILE **pending;
+    FILE *held; /* with both locks, or NULL */
+};
+
+static void end_flushing(void *p)
+{
+    struct flushing *f = p;
+    if (f->held)
+        unlock(f->held);
+    free(f->pending);
 }
 
 /* fflush(NULL), _IO_flush_all: the streams that have a file descriptor are flushed
@@ -695,12 +772,15 @@ static int flush_all(void)
     size_t n = 0;
     for (FILE *f = _IO_list_all; f; f = f->_chain)
         n += gp__stream_managed(f) && f->_IO_write_ptr > f->_IO_write_base;
-    FILE **pending = n ? malloc(n * sizeof *pending) : NULL;
+    struct flushing flushing = {.pending = n ? malloc(n * sizeof(FILE *)) : NULL};
+    FILE **pending = flushing.pending;
     size_t count = 0;
     for (FILE *f = _IO_list_all; pending && f; f = f->_chain)
         if (gp__stream_managed(f) && f->_IO_write_ptr > f->_IO_write_base)
             pending[count++] = f;
     gp__real._IO_list_unlock();
+    struct _pthread_cleanup_buffer hold;
+    gp__cancel_push_old(&hold, end_flushing, &flushing);
     int result = 0;
     for (size_t i = 0; i < count; i++) {
         FILE *fp = pending[i];
@@ -711,17 +791,19 @@ static int flush_all(void)
         while (f && f != fp)
             f = f->_chain;
         gp__real._IO_list_unlock();
-        if (f && gp__stream_managed(fp)) {
-            if (!(fp->_flags & _IO_USER_LOCK))
-                gp__real.flockfile(fp);
-            if (flush_buffer(fp) == EOF)
-                result = EOF;
-            if (!(fp->_flags & _IO_USER_LOCK))
-                gp__real.funlockfile(fp);
+        if (!f || !gp__stream_managed(fp)) {
+            gp__filelock_release(fp);
+            continue;
         }
-        gp__filelock_release(fp);
+        if (!(fp->_flags & _IO_USER_LOCK))
+            gp__real.flockfile(fp);
+        flushing.held = fp;
+        if (flush_buffer(fp) == EOF)
+            result = EOF;
+        flushing.held = NULL;
+        unlock(fp);
     }
-    free(pending);
+    gp__cancel_pop_old(&hold, 1);
     return gp__real.fflush(NULL) == EOF ? EOF : result;
 }
 
@@ -731,11 +813,12 @@ int gp__stream_fflush(FILE *fp, bool locked)
 {
     if (!fp)
         return flush_all();
-    take_if(fp, locked);
+    struct _pthread_cleanup_buffer hold;
+    take_if(fp, locked, &hold);
     int r = EOF;
     if (flush_buffer(fp) == 0)
         r = locked ? gp__real.fflush(fp) : gp__real.fflush_unlocked(fp);
-    give_if(fp, locked);
+    give_if(locked, &hold);
     return r;
 }
 
@@ -773,15 +856,20 @@ int gp__stream_vfprintf(FILE *fp, int flag, const char *fmt, va_list ap)
         return flag < 0 ? gp__real.vfprintf(fp, fmt, ap) : gp__real.__vfprintf_chk(fp, flag, fmt, ap);
     char small[SMALL_TEXT], *text;
     int n = format(&text, small, sizeof small, flag, fmt, ap);
+    /* A cancellation acted on in the write frees a text on the heap too. */
+    struct _pthread_cleanup_buffer heap;
+    if (text != small)
+        gp__cancel_push_old(&heap, free, text);
     if (n >= 0) {
-        take(fp);
+        struct _pthread_cleanup_buffer hold;
+        take(fp, &hold);
         orient(fp);
         if (xsputn(fp, text, (size_t)n) != (size_t)n)
             n = -1;
-        give(fp);
+        give(&hold);
     }
     if (text != small)
-        free(text);
+        gp__cancel_pop_old(&heap, 1);
     return n;
 }
 
@@ -810,10 +898,15 @@ int gp__stream_vdprintf(int fd, int flag, const char *fmt, va_list ap)
  * green lock, keyed by the address, still keeps the other green threads out until then. */
 int gp__stream_fclose(FILE *fp)
 {
-    take(fp);
+    struct _pthread_cleanup_buffer hold;
+    take(fp, &hold);
     int flushed = 0;
     if (!(fp->_flags & F_NO_WRITES) && (fp->_flags & F_CURRENTLY_PUTTING))
         flushed = flush_buffer(fp);
+    /* A cancellation acted on in that flush leaves the stream open, as glibc's does. From
+     * here on the call is no cancellation point (glibc's pclose waits for the child with
+     * cancellation disabled), and gives the locks back itself. */
+    gp__cancel_pop_old(&hold, 0);
     gp__hub_fd_closing(fp->_fileno);
     gp__process_popen_closing(fp); /* a popen stream: its child ends first */
     if (!(fp->_flags & _IO_USER_LOCK))

@@ -26,6 +26,11 @@
  * Locked calls hold the FILE's green lock (filelock.h) and glibc's lock for the whole
  * call; *_unlocked calls take neither, as in glibc.
  *
+ * Cancellation: the calls are cancellation points where glibc's are, at the reads and
+ * writes they make (a call served from the buffer is none); a cancellation acted on there
+ * gives the call's locks back and leaves the FILE as glibc's cancelled call leaves it
+ * (streams.c).
+ *
  * errno: unlike the rest of the runtime, these functions leave errno as the glibc
  * function would, because the stdio results (EOF, NULL, a short count) carry no error
  * code: glibc's own functions that they call set it as natively, a failed wait or

@@ -17,7 +17,7 @@ GP_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
         return gp__real.accept(fd, addr, len);
     int saved = errno;
     int r = gp__io_accept(fd, addr, len, 0, false);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return (int)gp_return(r, saved);
 }
 
@@ -28,6 +28,6 @@ GP_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         return gp__real.accept4(fd, addr, len, flags);
     int saved = errno;
     int r = gp__io_accept(fd, addr, len, flags, true);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return (int)gp_return(r, saved);
 }

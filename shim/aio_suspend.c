@@ -1,13 +1,16 @@
 /* Waiting for POSIX asynchronous I/O without stalling other green threads: glibc's own
  * helper threads carry the requests out; a wait that does not end at once waits in the
  * worker pool (file.h). The calls moved from librt to libc in glibc 2.34 and exist in two
- * versions; aio_suspend64 is the same function on x86_64.
+ * versions; aio_suspend64 is the same function on x86_64. aio_suspend is a cancellation
+ * point, acted on at entry and, once the pool's wait has come back, when the call failed
+ * (runtime/cancel.h); lio_listio is none (glibc waits for the list with cancellation off).
  * Interposes: aio_suspend, aio_suspend64, and lio_listio with LIO_WAIT, which waits for a
  * whole list (LIO_NOWAIT returns at once and is the real call). lio_listio's 2002-era
  * GLIBC_2.2.5 variant, with its older error reporting, is left to glibc.
  * coverage pool: aio_suspend aio_suspend64 lio_listio */
 #include "shim.h"
 
+#include "cancel.h"
 #include "file.h"
 #include "pool.h"
 
@@ -16,10 +19,13 @@
 GP_EXPORT_VERSIONS(aio_suspend, "GLIBC_2.34", "GLIBC_2.2.5")
 int aio_suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.aio_suspend(list, n, timeout);
     int saved = errno;
-    return (int)gp_return(gp__file_aio_suspend(list, n, timeout), saved);
+    long r = gp__file_aio_suspend(list, n, timeout);
+    gp__cancel_point_after(r);
+    return (int)gp_return(r, saved);
 }
 
 /* struct aiocb64 is struct aiocb on x86_64 (off_t is 64 bits). */

@@ -17,6 +17,6 @@ GP_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         return gp__real.connect(fd, addr, len);
     int saved = errno;
     int r = gp__io_connect(fd, addr, len);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return (int)gp_return(r, saved);
 }

@@ -22,6 +22,7 @@ static long getaddrinfo_call(void *p)
 GP_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                           struct addrinfo **res)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.getaddrinfo(node, service, hints, res);
     int saved = errno;
@@ -52,6 +53,7 @@ static long getnameinfo_call(void *p)
 GP_EXPORT int getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host,
                           socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags);
     int saved = errno;

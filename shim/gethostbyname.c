@@ -21,6 +21,7 @@ static struct hostent *host_lookup(const struct gp_host_query *q)
 
 GP_EXPORT struct hostent *gethostbyname(const char *name)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyname(name);
     return host_lookup(&(struct gp_host_query){.name = name, .af = AF_INET});
@@ -28,6 +29,7 @@ GP_EXPORT struct hostent *gethostbyname(const char *name)
 
 GP_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyname2(name, af);
     return host_lookup(&(struct gp_host_query){.name = name, .by_name2 = true, .af = af});
@@ -35,6 +37,7 @@ GP_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 
 GP_EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyaddr(addr, len, type);
     return host_lookup(&(struct gp_host_query){.addr = addr, .len = len, .af = type});
@@ -54,6 +57,7 @@ static int host_r_lookup(const struct gp_host_query *q, struct hostent *ret, cha
 GP_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
                               struct hostent **result, int *h_errnop)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
     return host_r_lookup(&(struct gp_host_query){.name = name, .af = AF_INET}, ret, buf, buflen,
@@ -63,6 +67,7 @@ GP_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, 
 GP_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
                                size_t buflen, struct hostent **result, int *h_errnop)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
     return host_r_lookup(&(struct gp_host_query){.name = name, .by_name2 = true, .af = af}, ret,
@@ -72,6 +77,7 @@ GP_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, ch
 GP_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
                               char *buf, size_t buflen, struct hostent **result, int *h_errnop)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
     return host_r_lookup(&(struct gp_host_query){.addr = addr, .len = len, .af = type}, ret,

@@ -2,7 +2,8 @@
  * stalling other green threads (runtime/streams.h): the text is formatted first, then
  * written as one piece, cooperatively when the stream's buffer must go out. The __*_chk
  * names are what _FORTIFY_SOURCE builds call; their checks (%n in writable formats) stay
- * glibc's, through __vsnprintf_chk.
+ * glibc's, through __vsnprintf_chk. They are cancellation points where glibc's are, at the
+ * writes they make: a stream's inside the call (runtime/streams.h), an fd's here.
  * Interposes: printf, fprintf, vprintf, vfprintf, dprintf, vdprintf, __printf_chk,
  * __fprintf_chk, __vprintf_chk, __vfprintf_chk, __dprintf_chk, __vdprintf_chk.
  * coverage cooperative: printf fprintf vprintf vfprintf dprintf vdprintf
@@ -10,6 +11,7 @@
  * coverage cooperative: __dprintf_chk __vdprintf_chk */
 #include "shim.h"
 
+#include "cancel.h"
 #include "streams.h"
 
 #include <stdarg.h>
@@ -26,12 +28,17 @@ static int stream_printf(FILE *fp, int flag, const char *fmt, va_list ap)
     return gp__stream_vfprintf(fp, flag, fmt, ap);
 }
 
+/* Holds no lock: the hook comes after the call, which fails when pthread_cancel woke its
+ * write (cancel.h). */
 static int fd_printf(int fd, int flag, const char *fmt, va_list ap)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return flag == PLAIN ? gp__real.vdprintf(fd, fmt, ap)
                              : gp__real.__vdprintf_chk(fd, flag, fmt, ap);
-    return gp__stream_vdprintf(fd, flag, fmt, ap);
+    int r = gp__stream_vdprintf(fd, flag, fmt, ap);
+    gp__cancel_point_after(r);
+    return r;
 }
 
 GP_EXPORT int vfprintf(FILE *fp, const char *fmt, va_list ap)

@@ -2,12 +2,14 @@
  * Interposes: pthread_cancel, pthread_testcancel, pthread_setcancelstate,
  * pthread_setcanceltype.
  *
- * A request for a green thread is acted on at its next cancellation point: the shim's
- * cooperative calls (sleeps, reads, writes, receives, sends, accept, connect, close,
- * pthread_join, pthread_cond_wait) and pthread_testcancel; one parked in such a call is
- * woken for it. PTHREAD_CANCEL_ASYNCHRONOUS acts at once where glibc acts without a signal
- * (a thread cancelling itself, enabling cancellation or the asynchronous type with a
- * request pending), else at the next cancellation point too. Requests for threads the
+ * A request for a green thread is acted on at its next cancellation point: every call the
+ * shim interposes that glibc 2.36 makes one (pthreads(7)'s list and glibc's cancellable
+ * Linux calls: waits for fds, sleeps, semaphores, children, signals, stdio where it reads
+ * or writes, name lookups, the file calls of the worker pool...; runtime/cancel.h says
+ * how) and pthread_testcancel; one parked in such a call is woken for it, unless it waits
+ * in the worker pool. PTHREAD_CANCEL_ASYNCHRONOUS acts at once where glibc acts without a
+ * signal (a thread cancelling itself, enabling cancellation or the asynchronous type with
+ * a request pending), else at the next cancellation point too. Requests for threads the
  * shim does not run go to glibc.
  *
  * coverage immediate: pthread_testcancel */

@@ -18,7 +18,7 @@ GP_EXPORT ssize_t read(int fd, void *buf, size_t count)
     int saved = errno;
     struct iovec iov = {.iov_base = buf, .iov_len = count};
     ssize_t r = gp__io_readv(fd, &iov, 1);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }
 
@@ -29,6 +29,6 @@ GP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
         return gp__real.readv(fd, iov, iovcnt);
     int saved = errno;
     ssize_t r = gp__io_readv(fd, iov, iovcnt);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }

@@ -18,7 +18,7 @@ GP_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
         return gp__real.recvmsg(fd, msg, flags);
     int saved = errno;
     ssize_t r = gp__io_recvmsg(fd, msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }
 
@@ -36,7 +36,7 @@ GP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
         msg.msg_namelen = *addrlen;
     }
     ssize_t r = gp__io_recvmsg(fd, &msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     if (r >= 0 && addr && addrlen)
         *addrlen = msg.msg_namelen;
     return gp_return(r, saved);
@@ -51,6 +51,6 @@ GP_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
     struct iovec iov = {.iov_base = buf, .iov_len = len};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t r = gp__io_recvmsg(fd, &msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }

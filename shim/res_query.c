@@ -59,6 +59,7 @@ static int res_lookup(const struct res_args *a)
 
 GP_EXPORT int res_query(const char *name, int class_, int type, unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_query(name, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_QUERY, .name = name, .class_ = class_,
@@ -67,6 +68,7 @@ GP_EXPORT int res_query(const char *name, int class_, int type, unsigned char *a
 
 GP_EXPORT int res_search(const char *name, int class_, int type, unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_search(name, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_SEARCH, .name = name, .class_ = class_,
@@ -76,6 +78,7 @@ GP_EXPORT int res_search(const char *name, int class_, int type, unsigned char *
 GP_EXPORT int res_querydomain(const char *name, const char *domain, int class_, int type,
                               unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_querydomain(name, domain, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_QUERYDOMAIN, .name = name, .domain = domain,
@@ -85,6 +88,7 @@ GP_EXPORT int res_querydomain(const char *name, const char *domain, int class_, 
 
 GP_EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_send(msg, msglen, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_SEND, .msg = msg, .msglen = msglen,
@@ -94,6 +98,7 @@ GP_EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answ
 GP_EXPORT int res_nquery(res_state state, const char *name, int class_, int type,
                          unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_nquery(state, name, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_QUERY, .state = state, .name = name,
@@ -104,6 +109,7 @@ GP_EXPORT int res_nquery(res_state state, const char *name, int class_, int type
 GP_EXPORT int res_nsearch(res_state state, const char *name, int class_, int type,
                           unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_nsearch(state, name, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_SEARCH, .state = state, .name = name,
@@ -114,6 +120,7 @@ GP_EXPORT int res_nsearch(res_state state, const char *name, int class_, int typ
 GP_EXPORT int res_nquerydomain(res_state state, const char *name, const char *domain, int class_,
                                int type, unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_nquerydomain(state, name, domain, class_, type, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_QUERYDOMAIN, .state = state, .name = name,
@@ -124,6 +131,7 @@ GP_EXPORT int res_nquerydomain(res_state state, const char *name, const char *do
 GP_EXPORT int res_nsend(res_state state, const unsigned char *msg, int msglen,
                         unsigned char *answer, int anslen)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.res_nsend(state, msg, msglen, answer, anslen);
     return res_lookup(&(struct res_args){.call = RES_SEND, .state = state, .msg = msg,

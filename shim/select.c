@@ -1,11 +1,12 @@
 /* Waiting for fds in fd sets without stalling the other green threads: the caller parks
  * on the hub while nothing is ready (runtime/mux.h). As on Linux, select leaves in its
  * timeval the time it did not wait; pselect leaves its timespec alone (glibc waits on a
- * copy).
+ * copy). Each is a cancellation point.
  * Interposes: select, __select, pselect.
  * coverage cooperative: select __select pselect */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "mux.h"
 
@@ -38,11 +39,13 @@ static int green_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *
         timeout->tv_sec = left / 1000000000;
         timeout->tv_usec = left % 1000000000 / 1000;
     }
+    gp__cancel_point_after(ret);
     return (int)gp_return(ret, saved);
 }
 
 GP_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.select(n, r, w, e, timeout);
     return green_select(n, r, w, e, timeout);
@@ -55,11 +58,14 @@ GP_EXPORT int __select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t
 GP_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout,
                       const sigset_t *mask)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.pselect(n, r, w, e, timeout, mask);
     if (timeout && (!gp__timespec_valid(timeout) || timeout->tv_sec < 0))
         return gp__real.pselect(n, r, w, e, timeout, mask);
     int saved = errno;
     int64_t deadline = timeout ? gp__mux_deadline(gp__timespec_ns(timeout)) : GP_NO_DEADLINE;
-    return (int)gp_return(gp__mux_select(n, r, w, e, deadline, mask), saved);
+    int ret = gp__mux_select(n, r, w, e, deadline, mask);
+    gp__cancel_point_after(ret);
+    return (int)gp_return(ret, saved);
 }

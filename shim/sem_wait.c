@@ -7,11 +7,13 @@
  * signal handler, wakes green waiters through the hub. A shared or named semaphore, which
  * another process may post, is waited for on a worker of the pool. sem_trywait,
  * sem_getvalue, sem_init, sem_destroy, sem_open and sem_close never block and share the
- * same word protocol: they are left to glibc.
+ * same word protocol: they are left to glibc. The waits are cancellation points (glibc's
+ * act on a pending request even when a token is there); a cancelled wait takes no token.
  *
  * coverage cooperative: sem_wait sem_timedwait sem_clockwait */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "sem.h"
 
@@ -20,10 +22,13 @@
 GP_EXPORT_VERSIONS(sem_wait, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_sem_wait(sem_t *s)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.sem_wait(s);
     int saved = errno;
-    return (int)gp_return(gp__sem_wait(s, GP_NO_DEADLINE), saved);
+    int r = gp__sem_wait(s, GP_NO_DEADLINE);
+    gp__cancel_point_after(r);
+    return (int)gp_return(r, saved);
 }
 
 /* As glibc: the clock, then the time are checked before the semaphore is looked at. */
@@ -35,12 +40,14 @@ static int wait_until(sem_t *s, clockid_t clock, const struct timespec *abstime)
         r = -EINVAL;
     else
         r = gp__sem_wait(s, gp__deadline_from_abs(clock, abstime));
+    gp__cancel_point_after(r);
     return (int)gp_return(r, saved);
 }
 
 GP_EXPORT_VERSIONS(sem_timedwait, "GLIBC_2.34", "GLIBC_2.2.5")
 int gp_shim_sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.sem_timedwait(s, abstime);
     return wait_until(s, CLOCK_REALTIME, abstime);
@@ -49,6 +56,7 @@ int gp_shim_sem_timedwait(sem_t *s, const struct timespec *abstime)
 GP_EXPORT_VERSIONS(sem_clockwait, "GLIBC_2.34", "GLIBC_2.30")
 int gp_shim_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
+    gp__cancel_point();
     if (!gp_cooperative())
         return gp__real.sem_clockwait(s, clock, abstime);
     return wait_until(s, clock, abstime);

@@ -1,5 +1,6 @@
 /* System V semaphores without stalling other green threads: the operations are tried
- * with IPC_NOWAIT inline; a call that must wait waits in the worker pool (ipc.h).
+ * with IPC_NOWAIT inline; a call that must wait waits in the worker pool (ipc.h). No
+ * cancellation points: glibc 2.36's are plain system calls.
  * Interposes: semop, semtimedop.
  * coverage pool: semop semtimedop */
 #include "shim.h"

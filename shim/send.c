@@ -17,7 +17,7 @@ GP_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
         return gp__real.sendmsg(fd, msg, flags);
     int saved = errno;
     ssize_t r = gp__io_sendmsg(fd, msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }
 
@@ -32,7 +32,7 @@ GP_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
     struct msghdr msg = {.msg_name = (void *)addr, .msg_namelen = addr ? addrlen : 0,
                          .msg_iov = &iov, .msg_iovlen = 1};
     ssize_t r = gp__io_sendmsg(fd, &msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }
 
@@ -45,6 +45,6 @@ GP_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t r = gp__io_sendmsg(fd, &msg, flags);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }

@@ -5,11 +5,14 @@
  * back in syscall()'s convention (-1 and errno). Those whose wrappers are not interposed
  * yet (poll, ppoll, pselect6, epoll_wait, epoll_pwait, wait4, waitid) reach libc's and
  * block, until the shim exports them: the call is made by name for that reason. Every
- * other number passes straight through.
+ * other number passes straight through. glibc's syscall() is no cancellation point,
+ * whatever the number: the wrappers' cancellation points stay inert meanwhile, and
+ * pthread_cancel does not wake the wait (runtime/cancel.h).
  * Interposes: syscall.
  * coverage cooperative: syscall */
 #include "shim.h"
 
+#include "cancel.h"
 #include "clock.h"
 #include "futex.h"
 
@@ -171,17 +174,21 @@ GP_EXPORT long syscall(long number, ...)
      * call is the hub's own. */
     if (!gp__init() || !gp__sched_main() || (gp__current && gp__current->is_hub))
         return gp__real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    bool cancel_was_disabled = gp__cancel_suspend();
+    bool done = true;
+    long r = 0;
     if (number == SYS_futex) {
         int saved = errno;
-        return gp_return(gp__futex((uint32_t *)a[0], (int)a[1], (uint32_t)a[2], a[3],
-                                   (uint32_t *)a[4], (uint32_t)a[5]),
-                         saved);
+        r = gp_return(gp__futex((uint32_t *)a[0], (int)a[1], (uint32_t)a[2], a[3],
+                                (uint32_t *)a[4], (uint32_t)a[5]),
+                      saved);
+    } else if (gp__sched_green()) {
+        r = through_wrapper(number, a, &done);
+    } else {
+        done = false;
     }
-    if (gp__sched_green()) {
-        bool done;
-        long r = through_wrapper(number, a, &done);
-        if (done)
-            return r;
-    }
+    gp__cancel_resume(cancel_was_disabled);
+    if (done)
+        return r;
     return gp__real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -1,19 +1,28 @@
 /* Waiting for child processes lets the other green threads run (runtime/process.h). A call
- * with WNOHANG never waits and is the plain libc call.
+ * with WNOHANG never waits and is the plain libc call. Each is a cancellation point; a
+ * cancelled wait reaps nothing.
  * Interposes: wait, __wait, waitpid, __waitpid, wait3, wait4, waitid.
  * coverage cooperative: wait __wait waitpid __waitpid wait3 wait4 waitid */
 #include "shim.h"
 
+#include "cancel.h"
 #include "process.h"
 
 #include <sys/wait.h>
 
-static bool green_wait(int options) { return !(options & WNOHANG) && gp_cooperative(); }
+/* The gate, after the cancellation point's entry. */
+static bool green_wait(int options)
+{
+    gp__cancel_point();
+    return !(options & WNOHANG) && gp_cooperative();
+}
 
 static pid_t green_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
     int saved = errno;
-    return (pid_t)gp_return(gp__process_wait4(pid, status, options, usage), saved);
+    pid_t r = gp__process_wait4(pid, status, options, usage);
+    gp__cancel_point_after(r);
+    return (pid_t)gp_return(r, saved);
 }
 
 GP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
@@ -54,5 +63,7 @@ GP_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
     if (!green_wait(options))
         return gp__real.waitid(idtype, id, info, options);
     int saved = errno;
-    return (int)gp_return(gp__process_waitid(idtype, id, info, options), saved);
+    int r = gp__process_waitid(idtype, id, info, options);
+    gp__cancel_point_after(r);
+    return (int)gp_return(r, saved);
 }

@@ -19,7 +19,7 @@ GP_EXPORT ssize_t write(int fd, const void *buf, size_t count)
     int saved = errno;
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = count};
     ssize_t r = gp__io_writev(fd, &iov, 1);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }
 
@@ -30,6 +30,6 @@ GP_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         return gp__real.writev(fd, iov, iovcnt);
     int saved = errno;
     ssize_t r = gp__io_writev(fd, iov, iovcnt);
-    gp__cancel_point();
+    gp__cancel_point_after(r);
     return gp_return(r, saved);
 }

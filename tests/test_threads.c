@@ -1,9 +1,10 @@
 /* The thread life cycle under the shim: thread-specific data and its destructors, cleanup
  * handlers (the __sigsetjmp protocol of C, cleanup attributes of C with -fexceptions, the
- * pre-2.3.3 functions, C++ destructors), pthread_exit and deferred cancellation, names,
- * and the glibc functions that take a pthread_t. Each helper program (tests/progs/thr_*)
- * runs natively and under the shim: stdout must be what the test expects, byte for byte,
- * in both runs, and under the shim every thread runs on one OS thread. */
+ * pre-2.3.3 functions, C++ destructors), pthread_exit and deferred cancellation (at every
+ * cancellation point the shim covers), names, and the glibc functions that take a
+ * pthread_t. Each helper program (tests/progs/thr_*, cancel_points) runs natively and
+ * under the shim: stdout must be what the test expects, byte for byte, in both runs, and
+ * under the shim every thread runs on one OS thread. */
 #include "harness.h"
 
 #include <criterion/criterion.h>
@@ -137,6 +138,72 @@ static const char thr_cancel_out[] =
     "a thread joins the cancelled main: 0, PTHREAD_CANCELED\n"
     "atexit handler ran\n";
 
+/* The other cancellation points (cancel_points): a thread cancelled in a call, or at the
+ * entry of one with the request pending. */
+#define CANCELLED_AT(call)                                                                    \
+    "  cleanup handler: " call "\n"                                                           \
+    "  pthread_cancel: 0, join: PTHREAD_CANCELED\n"
+#define BLOCKED_IN(call) "cancel a thread blocked in " call ":\n" CANCELLED_AT(call)
+#define PENDING_AT(call) "a request pending when " call " starts:\n" CANCELLED_AT(call)
+
+static const char cancel_points_out[] =
+    "cancel_points start\n"
+    BLOCKED_IN("poll")
+    BLOCKED_IN("ppoll")
+    BLOCKED_IN("select")
+    BLOCKED_IN("pselect")
+    BLOCKED_IN("epoll_wait")
+    BLOCKED_IN("splice")
+    BLOCKED_IN("recvmmsg")
+    BLOCKED_IN("eventfd_read")
+    "  the counter is all there after: 5\n"
+    BLOCKED_IN("mq_receive")
+    BLOCKED_IN("open of a FIFO")
+    "  a writer's open finds no reader left: ENXIO\n"
+    BLOCKED_IN("sem_wait")
+    BLOCKED_IN("sem_timedwait")
+    "  the token is still there: yes\n"
+    BLOCKED_IN("waitpid")
+    "  the child is not reaped: yes\n"
+    "  then it is: yes\n"
+    BLOCKED_IN("sigwait")
+    BLOCKED_IN("sigwaitinfo")
+    BLOCKED_IN("pause")
+    BLOCKED_IN("sigsuspend")
+    "cancel a thread blocked in system:\n"
+    "  the shell says: started\n"
+    CANCELLED_AT("system")
+    "  the shell was killed: yes\n"
+    "  SIGINT's action is back: yes\n"
+    "cancel a thread blocked in msgrcv, then remove the queue:\n"
+    CANCELLED_AT("msgrcv")
+    BLOCKED_IN("fgets on a pipe")
+    "  then the stream reads: after\n"
+    "  error flag: no\n"
+    BLOCKED_IN("fprintf to a full pipe")
+    "  then the pipe gets 11 bytes:\n"
+    "line\n"
+    "after\n"
+    "  error flag: no\n"
+    "a handler jumps out of fgets, then the thread is cancelled in fgets again:\n"
+    "  the handler jumped out of fgets\n"
+    CANCELLED_AT("fgets again")
+    PENDING_AT("pread")
+    PENDING_AT("pwrite")
+    PENDING_AT("fsync")
+    PENDING_AT("fdatasync")
+    PENDING_AT("open")
+    PENDING_AT("sem_wait with a token")
+    "  the token is still there: yes\n"
+    "fgets fills the buffer: one\n"
+    "a request pending when fgets with a line buffered starts:\n"
+    "  fgets from the buffer returned: two\n"
+    CANCELLED_AT("fgets with a line buffered")
+    "cancel a thread blocked in syscall(SYS_read), then write a byte:\n"
+    "  syscall(SYS_read) returned 1\n"
+    CANCELLED_AT("syscall(SYS_read)")
+    "cancel_points done\n";
+
 /* C++ */
 
 static const char thr_cxx_out[] =
@@ -225,6 +292,7 @@ static const struct {
      * buffers. The same output. */
     {"thr_cleanup_eh", thr_cleanup_out, "exiting-thread", false},
     {"thr_cancel", thr_cancel_out, "target-blocked", true},
+    {"cancel_points", cancel_points_out, "target-blocked", true},
     {"thr_cxx", thr_cxx_out, "sleeper-alive", true},
     {"thr_names", thr_names_out, "worker-alive", false},
 };
@@ -250,6 +318,7 @@ Test(threads, keys_values_per_thread_and_destructor_rounds) { check_native_and_s
 Test(threads, cleanup_handlers_then_destructors_c_protocol) { check_native_and_shim("thr_cleanup"); }
 Test(threads, cleanup_handlers_then_destructors_fexceptions) { check_native_and_shim("thr_cleanup_eh"); }
 Test(threads, cancellation_in_blocking_calls_and_state_rules) { check_native_and_shim("thr_cancel"); }
+Test(threads, cancellation_at_every_covered_point) { check_native_and_shim("cancel_points"); }
 Test(threads, cxx_destructors_on_exit_and_cancel) { check_native_and_shim("thr_cxx"); }
 Test(threads, names_attributes_scheduling_affinity_sigqueue) { check_native_and_shim("thr_names"); }
 

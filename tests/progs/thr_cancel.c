@@ -15,10 +15,8 @@
  * The canceller waits until the target has announced that it is about to block, and a
  * little more, so that natively the target is inside the call; if it were not yet, the
  * call would act on the request at its start: the output is the same either way. */
-#include "thread_prog.h"
-#include "thr_steps.h"
+#include "thr_cancel.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -28,29 +26,11 @@ static pthread_key_t key;
 
 static void destructor(void *value) { printf("  destructor: %s\n", (const char *)value); }
 
-static void handler(void *what) { printf("  cleanup handler: %s\n", (const char *)what); }
-
 /* For threads that end with the asynchronous type still set: natively glibc 2.36 can hang
  * when a handler then makes a cancellation point's call (printf's write), so the handler
  * only notes that it ran, and the joiner prints. */
 static const char *async_handler_ran;
 static void note_handler(void *what) { async_handler_ran = what; }
-
-/* The target says it is about to block (one step on); the canceller, one at a time, waits
- * for that (and, once, the target for the canceller). */
-static void announce_ready(void) { next_step(); }
-
-static void await_ready(void)
-{
-    static int awaited;
-    wait_step(++awaited);
-    usleep(20000);
-}
-
-struct target {
-    const char *name;
-    void (*block)(void);
-};
 
 static int fds[2];
 static int listener;
@@ -81,16 +61,6 @@ static void block_recv(void)
 }
 static void block_accept(void) { accept(listener, NULL, NULL); }
 
-/* Fills fd's buffer (with O_NONBLOCK set only meanwhile): the next write waits. */
-static void fill(int fd)
-{
-    static char junk[4096];
-    int flags = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    while (write(fd, junk, sizeof junk) > 0)
-        ;
-    fcntl(fd, F_SETFL, flags);
-}
 static void block_write(void)
 {
     fill(fds[1]);
@@ -132,30 +102,8 @@ static void *sleep_long(void *arg)
 }
 static void block_join(void) { pthread_join(sleeper, NULL); }
 
-static void *target_main(void *arg)
-{
-    const struct target *t = arg;
-    pthread_setspecific(key, (void *)t->name);
-    pthread_cleanup_push(handler, (void *)t->name);
-    announce_ready();
-    t->block();
-    printf("  %s RETURNED\n", t->name);
-    pthread_cleanup_pop(0);
-    return NULL;
-}
-
-static void cancel_blocked(const struct target *t)
-{
-    printf("cancel a thread blocked in %s:\n", t->name);
-    pthread_t th = start_thread(NULL, target_main, (void *)t);
-    await_ready();
-    if (t->block == block_sleep)
-        report_os_threads("target-blocked");
-    int r = pthread_cancel(th);
-    void *value = join_or_die(th);
-    printf("  pthread_cancel: %s, join: %s\n", error_name(r),
-           value == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "WRONG");
-}
+/* Each target's thread-specific value: its destructor runs after the cleanup handlers. */
+static void set_value(const struct target *t) { pthread_setspecific(key, (void *)t->name); }
 
 /* Cancellation disabled while the request comes: the sleep completes, enabling does not
  * act (deferred), the next cancellation point does. */
@@ -209,8 +157,7 @@ static void *enables_async(void *arg)
     (void)arg;
     pthread_cleanup_push(note_handler, "enabled with the asynchronous type");
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-    announce_ready();
-    await_ready(); /* the request has been made */
+    wait_step(announce_ready() + 1); /* the request has been made */
     pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
     printf("  asynchronous while disabled: not cancelled yet\n");
     pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
@@ -250,6 +197,7 @@ int main(void)
     pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
     pthread_mutex_init(&cond_lock, &ma);
     pthread_cond_init(&never, NULL);
+    target_setup = set_value;
 
     static const struct target sleeps[] = {
         {"sleep", block_sleep},
@@ -307,7 +255,7 @@ int main(void)
     th = start_thread(NULL, enables_async, NULL);
     await_ready();
     pthread_cancel(th);
-    announce_ready();
+    go_on();
     value = join_or_die(th);
     printf("  cleanup handler: %s\n", async_handler_ran);
     printf("  join: %s\n", value == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "WRONG");
