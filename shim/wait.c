@@ -1,5 +1,6 @@
 /* Waiting for child processes lets the other green threads run (runtime/process.h). A call
- * with WNOHANG never waits and is the plain libc call.
+ * with WNOHANG never waits; when it finds nothing to report the others have a turn first,
+ * as after every "not yet" (shim.h).
  * Interposes: wait, __wait, waitpid, __waitpid, wait3, wait4, waitid.
  * coverage cooperative: wait __wait waitpid __waitpid wait3 wait4 waitid */
 #include "shim.h"
@@ -7,8 +8,6 @@
 #include "process.h"
 
 #include <sys/wait.h>
-
-static bool green_wait(int options) { return !(options & WNOHANG) && gp_cooperative(); }
 
 static pid_t green_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
@@ -18,21 +17,21 @@ static pid_t green_wait4(pid_t pid, int *status, int options, struct rusage *usa
 
 GP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
-    if (!green_wait(options))
+    if (!gp_cooperative())
         return gp__real.wait4(pid, status, options, usage);
     return green_wait4(pid, status, options, usage);
 }
 
 GP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {
-    if (!green_wait(options))
+    if (!gp_cooperative())
         return gp__real.wait3(status, options, usage);
     return green_wait4(-1, status, options, usage);
 }
 
 GP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
-    if (!green_wait(options))
+    if (!gp_cooperative())
         return gp__real.waitpid(pid, status, options);
     return green_wait4(pid, status, options, NULL);
 }
@@ -42,7 +41,7 @@ GP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
 
 GP_EXPORT pid_t wait(int *status)
 {
-    if (!green_wait(0))
+    if (!gp_cooperative())
         return gp__real.wait(status);
     return green_wait4(-1, status, 0, NULL);
 }
@@ -51,7 +50,7 @@ GP_EXPORT pid_t __wait(int *status) __attribute__((alias("wait"), copy(wait)));
 
 GP_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-    if (!green_wait(options))
+    if (!gp_cooperative())
         return gp__real.waitid(idtype, id, info, options);
     int saved = errno;
     return (int)gp_return(gp__process_waitid(idtype, id, info, options), saved);
