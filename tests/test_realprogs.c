@@ -7,7 +7,8 @@
 
 #include <criterion/criterion.h>
 
-/* Loops on calls that answer "not yet" at once end: the thread they wait for gets its turn. */
+/* Loops on calls that answer "not yet" at once end: the thread they wait for gets its turn.
+ * (Python's time.sleep(0) loops hung so, as did its multiprocessing pool, below.) */
 static const char try_loops_out[] =
     "poll with a zero timeout until the ticker writes: 1\n"
     "select with a zero timeout until the ticker writes: 1\n"
@@ -15,9 +16,14 @@ static const char try_loops_out[] =
     "read O_NONBLOCK until the ticker writes: 1 'x'\n"
     "recv MSG_DONTWAIT until the ticker writes: 1 'x'\n"
     "pthread_mutex_trylock until the holder releases it: 0\n"
+    "pthread_mutex_timedlock, its time up until the holder releases it: 0\n"
     "pthread_rwlock_trywrlock until the holder releases it: 0\n"
     "pthread_spin_trylock until the holder releases it: 0\n"
     "sem_trywait until the ticker posts: 0\n"
+    "usleep(0) in a loop until the ticker sets a flag: set\n"
+    "nanosleep(0) in a loop until the ticker sets a flag: set\n"
+    "sleep(0) in a loop until the ticker sets a flag: set\n"
+    "clock_nanosleep(TIMER_ABSTIME, now) in a loop until the ticker sets a flag: set\n"
     "pthread_tryjoin_np until the thread returns: 0, returned\n"
     "waitpid WNOHANG until the child, woken by the ticker, exits: the child, status 7\n"
     "done\n";
@@ -26,7 +32,9 @@ Test(realprogs, loops_on_calls_that_answer_not_yet_let_the_awaited_thread_run, .
 {
     static const char *const where[] = {
         "poll", "select", "epoll_wait", "nonblock", "dontwait", "pthread_mutex_trylock",
-        "pthread_rwlock_trywrlock", "pthread_spin_trylock", "sem_trywait", "tryjoin", "waitpid",
+        "pthread_mutex_timedlock, its time up", "pthread_rwlock_trywrlock",
+        "pthread_spin_trylock", "sem_trywait", "usleep(0)", "nanosleep(0)", "sleep(0)",
+        "clock_nanosleep(TIMER_ABSTIME, now)", "tryjoin", "waitpid",
     };
     struct run_pair pair;
     run_both_expect(&pair, "realprogs_try_loops", NULL, NULL, try_loops_out, 0);

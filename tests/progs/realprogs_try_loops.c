@@ -1,5 +1,6 @@
 /* Loops that wait for another thread by trying again and again, with calls that answer
- * "not yet" at once: a zero timeout, a non-blocking fd, a try-lock, a try-join, WNOHANG.
+ * "not yet" at once: a zero timeout, a non-blocking fd, a try-lock, a timed lock whose time
+ * is up, a sleep of no time, a try-join, WNOHANG.
  * Natively the other thread runs on another CPU meanwhile; under the shim it runs only
  * when the looping thread gives it a turn, so each loop ending at all proves that it did.
  * (Python's multiprocessing pool hung so: its worker-handler thread loops on a poll with a
@@ -125,6 +126,7 @@ struct lock_kind {
     const char *name;
     void (*take)(void);
     int (*try)(void);
+    int not_yet; /* what try says while the holder has the lock */
     void (*release)(void);
 };
 
@@ -137,6 +139,13 @@ static atomic_int held;
 static void take_mutex(void) { pthread_mutex_lock(&mutex); }
 static int try_mutex(void) { return pthread_mutex_trylock(&mutex); }
 static void release_mutex(void) { pthread_mutex_unlock(&mutex); }
+/* A timed lock whose time is up before it begins: a try that says ETIMEDOUT. */
+static int timedlock_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return pthread_mutex_timedlock(&mutex, &now);
+}
 static void take_rwlock(void) { pthread_rwlock_rdlock(&rwlock); }
 static int try_rwlock(void) { return pthread_rwlock_trywrlock(&rwlock); }
 static void release_rwlock(void) { pthread_rwlock_unlock(&rwlock); }
@@ -163,8 +172,8 @@ static void try_until_released(const struct lock_kind *k)
     while (!atomic_load(&held))
         usleep(100);
     long tries = 0;
-    int r = EBUSY;
-    while (tries < TRIES_MAX && (r = k->try()) == EBUSY)
+    int r = k->not_yet;
+    while (tries < TRIES_MAX && (r = k->try()) == k->not_yet)
         tries++;
     check_ended(tries, k->name);
     join_or_die(holder);
@@ -178,9 +187,11 @@ static void post_sem(void *arg) { (void)arg, sem_post(&sem); }
 static void lock_tries(void)
 {
     static const struct lock_kind kinds[] = {
-        {"pthread_mutex_trylock", take_mutex, try_mutex, release_mutex},
-        {"pthread_rwlock_trywrlock", take_rwlock, try_rwlock, release_rwlock},
-        {"pthread_spin_trylock", take_spin, try_spin, release_spin},
+        {"pthread_mutex_trylock", take_mutex, try_mutex, EBUSY, release_mutex},
+        {"pthread_mutex_timedlock, its time up", take_mutex, timedlock_now, ETIMEDOUT,
+         release_mutex},
+        {"pthread_rwlock_trywrlock", take_rwlock, try_rwlock, EBUSY, release_rwlock},
+        {"pthread_spin_trylock", take_spin, try_spin, EBUSY, release_spin},
     };
     pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -197,6 +208,51 @@ static void lock_tries(void)
     end_ticker(&t, "sem_trywait");
     printf("sem_trywait until the ticker posts: %s\n", error_name(r));
     sem_destroy(&sem);
+}
+
+/* ---- sleeps of no time ---- */
+
+enum zero_sleep { SLEEP_USLEEP, SLEEP_NANOSLEEP, SLEEP_SLEEP, SLEEP_ABSTIME };
+
+static atomic_int flag;
+
+static void set_flag(void *arg) { (void)arg, atomic_store(&flag, 1); }
+
+static void sleep_no_time(enum zero_sleep how)
+{
+    struct timespec zero = {0, 0}, now;
+    switch (how) {
+    case SLEEP_USLEEP:
+        usleep(0);
+        break;
+    case SLEEP_NANOSLEEP:
+        nanosleep(&zero, NULL);
+        break;
+    case SLEEP_SLEEP:
+        sleep(0);
+        break;
+    default:
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, NULL);
+        break;
+    }
+}
+
+/* usleep(0) and the like (Python's time.sleep(0)) in a loop until another thread sets a
+ * flag. */
+static void zero_sleep(enum zero_sleep how, const char *name)
+{
+    atomic_store(&flag, 0);
+    struct coop_ticker t;
+    coop_start(&t, name, set_flag, NULL);
+    long tries = 0;
+    while (tries < TRIES_MAX && !atomic_load(&flag)) {
+        sleep_no_time(how);
+        tries++;
+    }
+    check_ended(tries, name);
+    end_ticker(&t, name);
+    printf("%s in a loop until the ticker sets a flag: set\n", name);
 }
 
 /* ---- pthread_tryjoin_np, waitpid WNOHANG ---- */
@@ -260,6 +316,10 @@ int main(void)
     nonblocking_read(false);
     nonblocking_read(true);
     lock_tries();
+    zero_sleep(SLEEP_USLEEP, "usleep(0)");
+    zero_sleep(SLEEP_NANOSLEEP, "nanosleep(0)");
+    zero_sleep(SLEEP_SLEEP, "sleep(0)");
+    zero_sleep(SLEEP_ABSTIME, "clock_nanosleep(TIMER_ABSTIME, now)");
     tryjoin();
     waitpid_nohang();
     printf("done\n");
