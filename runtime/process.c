@@ -54,7 +54,7 @@ struct child_wait {
     pid_t pid;            /* wait4's arguments */
     int *status;
     struct rusage *usage;
-    int options;          /* the program's options, never WNOHANG */
+    int options;          /* the program's options */
 };
 
 /* The program's call with WNOHANG added: > 0 when it reported a child (wait4: its pid),
@@ -107,6 +107,12 @@ static long wait_for_child(const struct child_wait *w)
     long r = attempt(w);
     if (r != 0)
         return r;
+    if (w->options & WNOHANG) {
+        /* "Not yet": the others have a turn first (shim.h: gp_not_yet), as a program may
+         * look in a loop for a child that another of its threads makes exit. */
+        gp__sched_yield();
+        return 0;
+    }
     struct gp_thread *self = gp__current;
     bool watch_exit = single_process(w);
     int fd = -1;

@@ -16,9 +16,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-/* wait4(2) for a green thread, options without WNOHANG: the pid it reports. */
+/* wait4(2) for a green thread: the pid it reports (0 with WNOHANG when there is nothing to
+ * report yet: the call then yields before it returns, as after every "not yet"). */
 pid_t gp__process_wait4(pid_t pid, int *status, int options, struct rusage *usage);
-/* waitid(2) for a green thread, options without WNOHANG: 0. */
+/* waitid(2) for a green thread, the same: 0. */
 int gp__process_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
 
 /* system(3) for a green thread, as glibc's (sysdeps/posix/system.c): /bin/sh -c command,

@@ -79,6 +79,7 @@
     X(int, pthread_cond_signal, (pthread_cond_t *))                                           \
     X(int, pthread_cond_broadcast, (pthread_cond_t *))                                        \
     X(int, sem_wait, (sem_t *))                                                               \
+    X(int, sem_trywait, (sem_t *))                                                            \
     X(int, sem_timedwait, (sem_t *, const struct timespec *))                                 \
     X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *))                      \
     X(int, sem_post, (sem_t *))                                                               \

@@ -1,14 +1,16 @@
 /* POSIX semaphores.
- * Interposes: sem_wait, sem_timedwait, sem_clockwait, sem_post.
+ * Interposes: sem_wait, sem_timedwait, sem_clockwait, sem_trywait, sem_post.
  *
  * A green thread waits for a token of a private semaphore in the wait table
  * (runtime/sem.h); sem_post wakes green waiters as well as the OS threads glibc put to
  * sleep in the kernel, and a post from an OS thread the scheduler does not run, or from a
  * signal handler, wakes green waiters through the hub. A shared or named semaphore, which
- * another process may post, is waited for on a worker of the pool. sem_trywait,
- * sem_getvalue, sem_init, sem_destroy, sem_open and sem_close never block and share the
- * same word protocol: they are left to glibc. The waits are cancellation points (glibc's
- * act on a pending request even when a token is there); a cancelled wait takes no token.
+ * another process may post, is waited for on a worker of the pool. sem_trywait is glibc's,
+ * and its "not yet" (EAGAIN) lets the other green threads run first (shim.h), as a program
+ * may try in a loop. sem_getvalue, sem_init, sem_destroy, sem_open and sem_close never
+ * block and share the same word protocol: they are left to glibc. The waits are
+ * cancellation points (glibc's act on a pending request even when a token is there); a
+ * cancelled wait takes no token.
  *
  * coverage cooperative: sem_wait sem_timedwait sem_clockwait */
 #include "shim.h"
@@ -60,6 +62,15 @@ int gp_shim_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abst
     if (!gp_cooperative())
         return gp__real.sem_clockwait(s, clock, abstime);
     return wait_until(s, clock, abstime);
+}
+
+GP_EXPORT_VERSIONS(sem_trywait, "GLIBC_2.34", "GLIBC_2.2.5")
+int gp_shim_sem_trywait(sem_t *s)
+{
+    if (!gp_cooperative())
+        return gp__real.sem_trywait(s);
+    int saved = errno;
+    return (int)gp_return(gp__real.sem_trywait(s) == 0 ? 0 : -errno, saved);
 }
 
 /* Before the first green thread there is nobody to wake but what glibc wakes. */

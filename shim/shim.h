@@ -27,9 +27,26 @@
 #define GP_EXPORT_VERSIONS(name, current, older)                                              \
     __attribute__((visibility("default"), symver(#name "@@" current), symver(#name "@" older)))
 
+/* A call that answers "not yet": EAGAIN (EWOULDBLOCK) from a non-blocking fd, a try or a
+ * zero timeout, EBUSY from a try-lock or a try-join, ETIMEDOUT from a timed wait (whose
+ * time may have been up before it began). Natively the other threads go on meanwhile on
+ * other CPUs, and programs loop on such calls until another thread has acted
+ * (`while (pthread_mutex_trylock(&m) == EBUSY)`, a read of a non-blocking pipe until a
+ * writer thread writes). The caller yields before it returns (gp__sched_yield, which also
+ * goes through the hub every so many times, for I/O and timers), so that such a loop ends
+ * under the shim too. The calls whose "not yet" is no error yield in their own code: the
+ * multiplexing calls with a zero timeout, WNOHANG waits, sleeps of no time.
+ * Only "not yet" yields. Green threads share the OS thread's thread-local variables, and a
+ * switch inside calls that succeed at once (every so many mutex calls, say) comes where no
+ * program expects to lose the processor: node aborted in its worker threads' mutexes when
+ * those yielded too. */
+static inline bool gp_not_yet(long r) { return r == -EAGAIN || r == -EBUSY || r == -ETIMEDOUT; }
+
 static inline long gp_return(long r, int saved_errno)
 {
     if (r < 0) {
+        if (gp_not_yet(r))
+            gp__sched_yield();
         errno = (int)-r;
         return -1;
     }
@@ -40,6 +57,8 @@ static inline long gp_return(long r, int saved_errno)
 /* For the pthread functions, which return an error number and never set errno. */
 static inline int gp_return_error(int r, int saved_errno)
 {
+    if (gp_not_yet(r))
+        gp__sched_yield();
     errno = saved_errno;
     return -r;
 }

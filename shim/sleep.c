@@ -15,6 +15,14 @@
  * handler interrupted the sleep. */
 static int sleep_until(int64_t deadline, int64_t *remaining_ns)
 {
+    /* A sleep that is over before it starts (usleep(0), Python's time.sleep(0), a
+     * TIMER_ABSTIME time already past) is how programs give up the processor, often in a
+     * loop until another thread has acted: the others get their turn, as after every "not
+     * yet" (shim.h). */
+    if (deadline <= gp__now_ns()) {
+        gp__sched_yield();
+        return 0;
+    }
     for (;;) {
         enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_ALWAYS);
         if (why == GP_WAKE_TIMEOUT)

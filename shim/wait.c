@@ -1,6 +1,7 @@
 /* Waiting for child processes lets the other green threads run (runtime/process.h). A call
- * with WNOHANG never waits and is the plain libc call. Each is a cancellation point; a
- * cancelled wait reaps nothing.
+ * with WNOHANG never waits; when it finds nothing to report the others have a turn first,
+ * as after every "not yet" (shim.h). Each is a cancellation point, WNOHANG or not, as in
+ * glibc; a cancelled wait reaps nothing.
  * Interposes: wait, __wait, waitpid, __waitpid, wait3, wait4, waitid.
  * coverage cooperative: wait __wait waitpid __waitpid wait3 wait4 waitid */
 #include "shim.h"
@@ -11,10 +12,10 @@
 #include <sys/wait.h>
 
 /* The gate, after the cancellation point's entry. */
-static bool green_wait(int options)
+static bool green_wait(void)
 {
     gp__cancel_point();
-    return !(options & WNOHANG) && gp_cooperative();
+    return gp_cooperative();
 }
 
 static pid_t green_wait4(pid_t pid, int *status, int options, struct rusage *usage)
@@ -27,21 +28,21 @@ static pid_t green_wait4(pid_t pid, int *status, int options, struct rusage *usa
 
 GP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
-    if (!green_wait(options))
+    if (!green_wait())
         return gp__real.wait4(pid, status, options, usage);
     return green_wait4(pid, status, options, usage);
 }
 
 GP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {
-    if (!green_wait(options))
+    if (!green_wait())
         return gp__real.wait3(status, options, usage);
     return green_wait4(-1, status, options, usage);
 }
 
 GP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
-    if (!green_wait(options))
+    if (!green_wait())
         return gp__real.waitpid(pid, status, options);
     return green_wait4(pid, status, options, NULL);
 }
@@ -51,7 +52,7 @@ GP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
 
 GP_EXPORT pid_t wait(int *status)
 {
-    if (!green_wait(0))
+    if (!green_wait())
         return gp__real.wait(status);
     return green_wait4(-1, status, 0, NULL);
 }
@@ -60,7 +61,7 @@ GP_EXPORT pid_t __wait(int *status) __attribute__((alias("wait"), copy(wait)));
 
 GP_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-    if (!green_wait(options))
+    if (!green_wait())
         return gp__real.waitid(idtype, id, info, options);
     int saved = errno;
     int r = gp__process_waitid(idtype, id, info, options);

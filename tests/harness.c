@@ -273,7 +273,7 @@ void run_in_mode(struct run_result *r, enum run_mode mode, const char *prog,
                         const char *const *args, const char *const *env, const char *input)
 {
     struct run_opts opts = {.mode = mode, .env = env, .input = input, .timeout_s = PROG_TIMEOUT_S};
-    run_program(r, &opts, prog_path(prog), args);
+    run_program(r, &opts, prog[0] == '/' ? prog : prog_path(prog), args);
 }
 
 void expect_finished(const struct run_result *r, const char *prog, const char *how)

@@ -68,7 +68,9 @@ struct run_pair {
     struct run_result shim;
 };
 
-/* Runs the helper program prog (a name in tests/progs) in mode with extra env and input. */
+/* Runs the helper program prog (a name in tests/progs, or the absolute path of an installed
+ * program: /usr/bin/python3) in mode with extra env and input. The functions below take
+ * prog the same way. */
 void run_in_mode(struct run_result *r, enum run_mode mode, const char *prog,
                  const char *const *args, const char *const *env, const char *input);
 /* Expects r not to have been killed for taking too long. */
