@@ -348,3 +348,10 @@ void expect_os_threads(const struct run_pair *pair, const char *prog, const char
     cr_expect_eq(shim, 1, "%s under the shim at %s: %d OS threads, expected 1\nstderr:\n%s",
                  prog, where, shim, pair->shim.err);
 }
+
+void expect_os_threads_at(const struct run_pair *pair, const char *prog,
+                          const char *const *where, int native_expected)
+{
+    for (; *where; where++)
+        expect_os_threads(pair, prog, *where, native_expected);
+}

@@ -91,5 +91,8 @@ enum { SEVERAL = 0 };
  * exactly native_expected when the program's synchronisation guarantees it, or SEVERAL. */
 void expect_os_threads(const struct run_pair *pair, const char *prog, const char *where,
                        int native_expected);
+/* The same at each report point of a NULL-terminated list. */
+void expect_os_threads_at(const struct run_pair *pair, const char *prog,
+                          const char *const *where, int native_expected);
 
 #endif

@@ -34,13 +34,12 @@ Test(realprogs, loops_on_calls_that_answer_not_yet_let_the_awaited_thread_run, .
         "poll", "select", "epoll_wait", "nonblock", "dontwait", "pthread_mutex_trylock",
         "pthread_mutex_timedlock, its time up", "pthread_rwlock_trywrlock",
         "pthread_spin_trylock", "sem_trywait", "usleep(0)", "nanosleep(0)", "sleep(0)",
-        "clock_nanosleep(TIMER_ABSTIME, now)", "tryjoin", "waitpid",
+        "clock_nanosleep(TIMER_ABSTIME, now)", "tryjoin", "waitpid", NULL,
     };
     struct run_pair pair;
     run_both_expect(&pair, "realprogs_try_loops", NULL, NULL, try_loops_out, 0);
     /* Natively the main thread and the one it waits for, each time. */
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-        expect_os_threads(&pair, "realprogs_try_loops", where[i], 2);
+    expect_os_threads_at(&pair, "realprogs_try_loops", where, 2);
     run_pair_free(&pair);
 }
 

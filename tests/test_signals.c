@@ -68,7 +68,7 @@ static const char sig_waits_out[] =
 
 static const char *const sig_waits_where[] = {"sigwait",    "sigwaitinfo", "sigtimedwait",
                                               "sigtimedwait-eintr", "sigsuspend", "pause",
-                                              "signalfd"};
+                                              "signalfd", NULL};
 
 /* Each call waits in main while another thread ticks and then sends the signal: the call
  * returning proves that it let the other thread run. */
@@ -76,8 +76,7 @@ Test(signals, signal_waits_let_the_other_threads_run, .timeout = 40)
 {
     struct run_pair pair;
     run_both_expect(&pair, "sig_waits", NULL, NULL, sig_waits_out, 0);
-    for (size_t i = 0; i < sizeof sig_waits_where / sizeof sig_waits_where[0]; i++)
-        expect_os_threads(&pair, "sig_waits", sig_waits_where[i], 2);
+    expect_os_threads_at(&pair, "sig_waits", sig_waits_where, 2);
     run_pair_free(&pair);
 }
 

@@ -12,15 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Expects one OS thread under the shim, and native natively, at each report point of a
- * NULL-terminated list. */
-static void expect_os_threads_at(const struct run_pair *pair, const char *prog,
-                                 const char *const *where, int native)
-{
-    for (; *where; where++)
-        expect_os_threads(pair, prog, *where, native);
-}
-
 /* ---- 1. POSIX semaphores ---- */
 
 Test(sync, private_semaphores_wait_green_time_out_take_signals_and_strangers, .timeout = 60)
