@@ -54,6 +54,8 @@ CFLAGS_stdio_unlocked_calls := -O0
 CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 # Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
 CFLAGS_thr_cleanup_eh     := -fexceptions
+# Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
+BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
 .PHONY: all test asan demo clean setup progs examples tests coverage bench
 .DEFAULT_GOAL := all
@@ -94,7 +96,7 @@ $(BUILD)/examples/%: examples/%.c
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@
+	$(CC) $(CFLAGS_PROG) $< -o $@ $(BENCH_LDLIBS_$*)
 
 # Runtime unit tests link the runtime objects directly (never the shim: the Criterion runner
 # must not be interposed); shim tests only run helper programs under the preload.
