@@ -14,6 +14,7 @@
 #include "init.h"
 #include "real.h"
 #include "scheduler.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -42,11 +43,19 @@
  * those yielded too. */
 static inline bool gp_not_yet(long r) { return r == -EAGAIN || r == -EBUSY || r == -ETIMEDOUT; }
 
+/* The yield of a "not yet" answer; none in a handler that runs at once (signals.c), which
+ * may have interrupted the scheduler itself (its run queue, a switch): a switch from there
+ * corrupted the run queue and hung the program (tests/progs/review_handler_yield.c). */
+static inline void gp_not_yet_yield(long r)
+{
+    if (gp_not_yet(r) && !gp__signal_in_handler())
+        gp__sched_yield();
+}
+
 static inline long gp_return(long r, int saved_errno)
 {
     if (r < 0) {
-        if (gp_not_yet(r))
-            gp__sched_yield();
+        gp_not_yet_yield(r);
         errno = (int)-r;
         return -1;
     }
@@ -57,8 +66,7 @@ static inline long gp_return(long r, int saved_errno)
 /* For the pthread functions, which return an error number and never set errno. */
 static inline int gp_return_error(int r, int saved_errno)
 {
-    if (gp_not_yet(r))
-        gp__sched_yield();
+    gp_not_yet_yield(r);
     errno = saved_errno;
     return -r;
 }
