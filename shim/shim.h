@@ -14,7 +14,6 @@
 #include "init.h"
 #include "real.h"
 #include "scheduler.h"
-#include "signals.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -43,19 +42,11 @@
  * those yielded too. */
 static inline bool gp_not_yet(long r) { return r == -EAGAIN || r == -EBUSY || r == -ETIMEDOUT; }
 
-/* The yield of a "not yet" answer; none in a handler that runs at once (signals.c), which
- * may have interrupted the scheduler itself (its run queue, a switch): a switch from there
- * corrupted the run queue and hung the program (tests/progs/review_handler_yield.c). */
-static inline void gp_not_yet_yield(long r)
-{
-    if (gp_not_yet(r) && !gp__signal_in_handler())
-        gp__sched_yield();
-}
-
 static inline long gp_return(long r, int saved_errno)
 {
     if (r < 0) {
-        gp_not_yet_yield(r);
+        if (gp_not_yet(r))
+            gp__sched_yield();
         errno = (int)-r;
         return -1;
     }
@@ -66,7 +57,8 @@ static inline long gp_return(long r, int saved_errno)
 /* For the pthread functions, which return an error number and never set errno. */
 static inline int gp_return_error(int r, int saved_errno)
 {
-    gp_not_yet_yield(r);
+    if (gp_not_yet(r))
+        gp__sched_yield();
     errno = saved_errno;
     return -r;
 }

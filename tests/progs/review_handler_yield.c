@@ -1,10 +1,14 @@
-/* A signal handler that writes to a full non-blocking pipe (the self-pipe trick, when the
- * reader is behind) gets EAGAIN, many times, while two threads switch with sched_yield.
- * Natively nothing happens but the EAGAIN. Under the shim the handler runs at once, in the
- * middle of whatever the interrupted green thread was doing (possibly the scheduler's own
- * run-queue update): a "not yet" answer must not switch green threads there. */
+/* A signal handler gets "not yet" answers, many times, while two threads switch with
+ * sched_yield: argv[1] says which: "write" to a full non-blocking pipe (the self-pipe
+ * trick, when the reader is behind: EAGAIN), "waitpid" WNOHANG for a child still running
+ * (a SIGCHLD reaper: 0), "poll" with a zero timeout (0), "nanosleep" of no time (0), all
+ * async-signal-safe. Natively nothing happens but the answer. Under the shim the handler
+ * runs at once, in the middle of whatever the interrupted green thread was doing (possibly
+ * the scheduler's own run-queue update): a "not yet" answer must not switch green threads
+ * there. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,20 +16,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SIGNALS_WANTED 3000
 
 static int wake_pipe[2];
-static volatile sig_atomic_t handled, not_eagain, stop;
+static pid_t child;
+static const char *call;
+static volatile sig_atomic_t handled, not_yet_missed, stop;
+
+/* Whether the handler's call answered "not yet" as expected. */
+static int not_yet(void)
+{
+    switch (call[0]) {
+    case 'w':
+        return write(wake_pipe[1], "x", 1) == -1 && errno == EAGAIN;
+    case 'p': {
+        struct pollfd p = {.fd = wake_pipe[1], .events = POLLOUT};
+        return poll(&p, 1, 0) == 0;
+    }
+    case 'n': {
+        struct timespec zero = {0, 0};
+        return nanosleep(&zero, NULL) == 0;
+    }
+    default:
+        return waitpid(child, NULL, WNOHANG) == 0;
+    }
+}
 
 static void on_alarm(int sig)
 {
     (void)sig;
     int saved = errno;
-    if (write(wake_pipe[1], "x", 1) != -1 || errno != EAGAIN)
-        not_eagain = 1;
+    if (!not_yet())
+        not_yet_missed = 1;
     handled++;
     errno = saved;
 }
@@ -38,8 +64,9 @@ static void *yielder(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    call = argc > 1 ? argv[1] : "write";
     /* The watchdog: SIGALRM is the storm's. */
     timer_t dog;
     struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
@@ -51,6 +78,17 @@ int main(void)
     while (write(wake_pipe[1], "x", 1) == 1)
         ;
     printf("pipe full: %s\n", errno == EAGAIN ? "EAGAIN" : strerror(errno));
+    int release[2];
+    if (pipe(release) || (child = fork()) < 0)
+        return 1;
+    if (child == 0) {
+        /* Runs until the parent closes its end. */
+        char c;
+        close(release[1]);
+        alarm(10);
+        _exit(read(release[0], &c, 1) == 0 ? 0 : 1);
+    }
+    close(release[0]);
     struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, NULL);
@@ -65,7 +103,11 @@ int main(void)
     setitimer(ITIMER_REAL, &off, NULL);
     stop = 1;
     pthread_join(t, NULL);
-    printf("handler writes: %s\n", not_eagain ? "not EAGAIN" : "EAGAIN");
+    close(release[1]);
+    int status;
+    if (waitpid(child, &status, 0) != child || status != 0)
+        return 1;
+    printf("%s in the handler: %s\n", call, not_yet_missed ? "an answer" : "not yet");
     printf("done\n");
-    return not_eagain;
+    return not_yet_missed;
 }
