@@ -39,3 +39,17 @@ Test(review, zero_nanosleep_in_a_signal_handler_does_not_switch_threads, .timeou
 {
     expect_no_yield_in_handler("nanosleep");
 }
+
+/* pthread_cancel of a thread in pthread_join that a signal made runnable only to run its
+ * handler (and that parks again after it) cancels the join, as natively: the request was
+ * lost and the join went on until the joined thread ended (here: never, a deadlock). */
+static const char cancel_after_signal_out[] =
+    "join of the joiner: 0, cancelled\n"
+    "done\n";
+
+Test(review, a_cancel_right_after_a_signal_ends_a_join, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "review_cancel_after_signal", NULL, NULL, cancel_after_signal_out, 0);
+    run_pair_free(&pair);
+}
