@@ -203,8 +203,12 @@ int gp__cancel_request(struct gp_thread *t)
             gp__cancel_act(); /* glibc cancels itself at once, without the signal */
         return 0;
     }
-    if (!t->cancel_disabled && t->state == GP_PARKED &&
-        (t->interrupt != GP_INTR_NEVER || t->cancel_wait))
+    /* A thread made runnable only to run a signal handler (GP_WAKE_SIGNAL) parks again
+     * afterwards: it is woken too (gp__sched_unpark turns that wake into this one), or the
+     * request would wait for the end of its wait (a pthread_join hung so). */
+    bool parked = t->state == GP_PARKED ||
+                  (t->state == GP_RUNNABLE && t->wake == GP_WAKE_SIGNAL);
+    if (!t->cancel_disabled && parked && (t->interrupt != GP_INTR_NEVER || t->cancel_wait))
         gp__sched_unpark(t, GP_WAKE_INTERRUPT);
     return 0;
 }

@@ -151,7 +151,10 @@ void gp__sched_unpark(struct gp_thread *t, enum gp_wake why)
 void gp__sched_yield(void)
 {
     struct gp_thread *cur = gp__current;
-    if (!cur || cur->is_hub)
+    /* Nor in a handler that runs at once (signals.c): it may have interrupted the scheduler
+     * itself (its run queue, a switch), and a "not yet" answer there (EAGAIN from a full
+     * self-pipe, waitpid WNOHANG in a SIGCHLD handler) hung the program. */
+    if (!cur || cur->is_hub || gp__signal_in_handler())
         return;
     cur->state = GP_RUNNABLE;
     gp__list_push_back(&sched.run_queue, &cur->run_link);
