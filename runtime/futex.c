@@ -181,3 +181,5 @@ long gp__futex(uint32_t *uaddr, int op, uint32_t val, long arg4, uint32_t *uaddr
     }
     return real_futex(uaddr, op, val, arg4, uaddr2, val3);
 }
+
+void gp__futex_after_fork(void) { green_waiters = 0; }

@@ -12,5 +12,7 @@
  * scheduler does not run while the scheduler runs; arg4 is the timeout or val2, as the op
  * says. Returns what the system call returns, or a negative errno. */
 long gp__futex(uint32_t *uaddr, int op, uint32_t val, long arg4, uint32_t *uaddr2, uint32_t val3);
+/* In a fork child: the parked waiters were other threads, which the child does not have. */
+void gp__futex_after_fork(void);
 
 #endif

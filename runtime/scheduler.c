@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "filelock.h"
+#include "futex.h"
 #include "guard.h"
 #include "hub.h"
 #include "identity.h"
@@ -209,6 +210,7 @@ static void forget_other_threads(void)
     sched.os_thread = gp__real.pthread_self();
     sched.os_tid = gettid();
     gp__waitq_after_fork();
+    gp__futex_after_fork();
     gp__filelock_after_fork();
     gp__signal_after_fork();
     gp__hub_after_fork();
