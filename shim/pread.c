@@ -14,9 +14,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* glibc's report of a failed _FORTIFY_SOURCE check; it ends the process. */
-extern void __chk_fail(void) __attribute__((noreturn));
-
 GP_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 {
     gp__cancel_point();

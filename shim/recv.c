@@ -1,9 +1,10 @@
 /* Receiving on sockets. recv and recvfrom are recvmsg with one buffer: the kernel treats
  * them alike, addresses included (truncated to the caller's length, full length
  * reported).
- * Interposes: recv, recvfrom, recvmsg.
+ * Interposes: recv, recvfrom, recvmsg, and __recv_chk, __recvfrom_chk (what recv and
+ * recvfrom become in a program built with _FORTIFY_SOURCE when the buffer's size is known).
  *
- * coverage cooperative: recv recvfrom recvmsg */
+ * coverage cooperative: recv recvfrom recvmsg __recv_chk __recvfrom_chk */
 #include "shim.h"
 
 #include "cancel.h"
@@ -53,4 +54,19 @@ GP_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
     ssize_t r = gp__io_recvmsg(fd, &msg, flags);
     gp__cancel_point_after(r);
     return gp_return(r, saved);
+}
+
+GP_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recv(fd, buf, len, flags);
+}
+
+GP_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+                                 struct sockaddr *addr, socklen_t *addrlen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recvfrom(fd, buf, len, flags, addr, addrlen);
 }

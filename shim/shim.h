@@ -20,6 +20,10 @@
 
 #define GP_EXPORT __attribute__((visibility("default")))
 
+/* glibc's report of a failed _FORTIFY_SOURCE check (a count larger than the buffer the
+ * compiler saw); it ends the process. The shim's __*_chk names check as glibc's do. */
+extern void __chk_fail(void) __attribute__((noreturn));
+
 /* Exports a function under a name with two symbol versions: the default one that programs
  * linked today bind to, and the one that programs linked against older glibc bind to (the
  * pthread functions moved from libpthread to libc in glibc 2.34 and got new versions). An

@@ -352,6 +352,9 @@ Test(poll, close_of_a_lingering_socket_waits_while_others_run, .timeout = 40)
 static const char poll_fortified_out[] =
     "poll (fortified): 1, revents POLLIN, ticks while it waited: 3\n"
     "ppoll (fortified): 1, revents POLLIN, ticks while it waited: 3\n"
+    "read (fortified): 1, ticks while it waited: 3\n"
+    "recv (fortified): 1, ticks while it waited: 3\n"
+    "recvfrom (fortified): 1, ticks while it waited: 3\n"
     "open O_RDONLY of a FIFO (fortified): an fd, O_NONBLOCK: no, ticks while it waited: 3\n"
     "openat O_RDONLY of a FIFO (fortified): an fd, O_NONBLOCK: no, ticks while it waited: 3\n"
     "done\n";
@@ -363,12 +366,16 @@ Test(poll, fortified_programs_calls_go_through_the_chk_and_2_names, .timeout = 4
     const char *args[] = {"-T", prog_path("poll_fortified"), NULL};
     struct run_result syms;
     run_program(&syms, &opts, "/usr/bin/objdump", args);
-    static const char *const names[] = {" __poll_chk\n", " __ppoll_chk\n", " __open_2\n",
+    static const char *const names[] = {" __poll_chk\n",  " __ppoll_chk\n",
+                                        " __read_chk\n",  " __recv_chk\n",
+                                        " __recvfrom_chk\n", " __open_2\n",
                                         " __openat_2\n"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_expect(strstr(syms.out, names[i]), "poll_fortified does not call%s", names[i]);
     run_result_free(&syms);
 
-    expect_prog("poll_fortified", poll_fortified_out, WHERE("__poll_chk", "__ppoll_chk",
-                "__open_2", "__openat_2"), 2);
+    expect_prog("poll_fortified", poll_fortified_out,
+                WHERE("__poll_chk", "__ppoll_chk", "__read_chk", "__recv_chk", "__recvfrom_chk",
+                      "__open_2", "__openat_2"),
+                2);
 }

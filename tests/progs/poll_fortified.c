@@ -1,6 +1,7 @@
 /* Built with _FORTIFY_SOURCE=2: glibc's headers send poll and ppoll on an array of known
- * size to __poll_chk and __ppoll_chk, and an open whose flags are not a constant to
- * __open_2 (and openat to __openat_2). Each waits while the ticker (coop.h) ticks and
+ * size to __poll_chk and __ppoll_chk, read, recv and recvfrom into an array of known size
+ * with a count that is not a constant to __read_chk, __recv_chk and __recvfrom_chk, and an
+ * open whose flags are not a constant to __open_2 (and openat to __openat_2). Each waits while the ticker (coop.h) ticks and
  * then writes the byte, or opens the FIFO's other end. */
 #include "poll_util.h"
 
@@ -49,6 +50,24 @@ int main(int argc, char **argv)
                pass ? "ppoll" : "poll", io_result(buf, sizeof buf, r, err),
                revents_name(ev, sizeof ev, fds[0].revents), ticks);
         close_pipe(p);
+    }
+    static const char *const receivers[] = {"read", "recv", "recvfrom"};
+    static const char *const chk_names[] = {"__read_chk", "__recv_chk", "__recvfrom_chk"};
+    for (int pass = 0; pass < 3; pass++) {
+        int s[2];
+        must_succeed(socketpair(AF_UNIX, SOCK_STREAM, 0, s) ? errno : 0, "socketpair");
+        struct coop_ticker t;
+        coop_start(&t, chk_names[pass], write_one_byte, &s[1]);
+        char in[16];
+        size_t want = (size_t)argc; /* 1, but not a constant */
+        ssize_t r = pass == 0   ? read(s[0], in, want)
+                    : pass == 1 ? recv(s[0], in, want, 0)
+                                : recvfrom(s[0], in, want, 0, NULL, NULL);
+        int err = errno, ticks = coop_ticks(&t);
+        coop_finish(&t);
+        printf("%s (fortified): %s, ticks while it waited: %d\n", receivers[pass],
+               io_result(buf, sizeof buf, (int)r, err), ticks);
+        close_pipe(s);
     }
     must_succeed(mkdtemp(dir) ? 0 : errno, "mkdtemp");
     snprintf(path, sizeof path, "%s/fifo", dir);
