@@ -59,7 +59,7 @@ static struct gp_thread any_target, process_target;
 #define ANY (&any_target)
 #define PROCESS (&process_target)
 
-static volatile sig_atomic_t routing_needed; /* the hub has entries to route */
+volatile sig_atomic_t gp__signal_routing_needed; /* the hub has entries to route */
 static uint64_t process_pending;             /* the signals of the PENDING entries for PROCESS */
 
 /* pthread_kill's target for a signal that an OS thread the scheduler does not run is about
@@ -307,7 +307,7 @@ static bool add_entry(enum entry_state state, struct gp_thread *target, int sig,
     if (action)
         free_slot->action = *action;
     entry_move(free_slot, state, target);
-    routing_needed = 1;
+    gp__signal_routing_needed = 1;
     return true;
 }
 
@@ -400,7 +400,7 @@ static void run_in_trampoline(struct gp_thread *t, int sig, const struct sigacti
     if (t->sig_blocked != t->sig_counted)
         counts_stale = 1;
     if ((t->sig_pending | process_pending) & ~t->sig_blocked)
-        routing_needed = 1; /* something it left pending is now unblocked */
+        gp__signal_routing_needed = 1; /* something it left pending is now unblocked */
 }
 
 static void trampoline(int sig, siginfo_t *info, void *uctx)
@@ -573,7 +573,7 @@ static void route(void)
 {
     sigset_t saved;
     block_all(&saved);
-    routing_needed = 0;
+    gp__signal_routing_needed = 0;
     if (counts_stale)
         recount_stale();
     route_entries();
@@ -582,13 +582,11 @@ static void route(void)
 
 void gp__signal_dispatch(void)
 {
-    if (!routing_needed && !counts_stale)
+    if (!gp__signal_routing_needed && !counts_stale)
         return;
     route();
     apply_real_mask(hub_thread->sig_blocked); /* the hub runs this: a recount may change it */
 }
-
-bool gp__signal_pending(void) { return routing_needed; }
 
 bool gp__signal_has_deferred(const struct gp_thread *t) { return t->deferred_signals > 0; }
 
@@ -957,7 +955,7 @@ void gp__signal_after_fork(void)
     memset(kill_target, 0, sizeof kill_target);
     memset(blocking, 0, sizeof blocking);
     n_threads = 0;
-    routing_needed = 0;
+    gp__signal_routing_needed = 0;
     counts_stale = 0;
     process_pending = 0;
     /* The child starts with nothing pending (fork(2)) and the mask the parent's thread had,

@@ -72,7 +72,9 @@ void gp__signal_leave_wait(struct gp_thread *t);
 /* Run by the hub around each poll: routes the signals that came to the threads that take
  * them and wakes those threads. */
 void gp__signal_dispatch(void);
-bool gp__signal_pending(void);
+/* Whether the hub has signals to route: read on every switch (pick_next), so inline. */
+extern volatile sig_atomic_t gp__signal_routing_needed;
+static inline bool gp__signal_pending(void) { return gp__signal_routing_needed; }
 /* Run by a thread at the end of an interruptible wait, on its own fiber, once the wait has
  * undone what it registered: runs the handlers deferred to it and says how they end the
  * wait. */
