@@ -37,6 +37,13 @@ static inline int64_t gp__deadline_after(int64_t ns)
     return ns > GP_NO_DEADLINE - now ? GP_NO_DEADLINE : now + ns;
 }
 
+/* now + ns, or deadline when that comes first: one poll within a wait's deadline. */
+static inline int64_t gp__deadline_within(int64_t ns, int64_t deadline)
+{
+    int64_t poll = gp__deadline_after(ns);
+    return poll < deadline ? poll : deadline;
+}
+
 /* One step of a growing poll, for a wait that nothing will wake: the deadline now + *pause,
  * after which *pause has doubled, up to max. The caller parks until the deadline, looks
  * again, and calls this again. */
