@@ -37,6 +37,23 @@ static inline int64_t gp__deadline_after(int64_t ns)
     return ns > GP_NO_DEADLINE - now ? GP_NO_DEADLINE : now + ns;
 }
 
+/* now + ns, or deadline when that comes first: one poll within a wait's deadline. */
+static inline int64_t gp__deadline_within(int64_t ns, int64_t deadline)
+{
+    int64_t poll = gp__deadline_after(ns);
+    return poll < deadline ? poll : deadline;
+}
+
+/* One step of a growing poll, for a wait that nothing will wake: the deadline now + *pause,
+ * after which *pause has doubled, up to max. The caller parks until the deadline, looks
+ * again, and calls this again. */
+static inline int64_t gp__backoff_step(int64_t *pause, int64_t max)
+{
+    int64_t now = *pause;
+    *pause = now < max / 2 ? now * 2 : max;
+    return gp__deadline_after(now);
+}
+
 /* The monotonic deadline for an absolute time on clock (CLOCK_REALTIME or CLOCK_MONOTONIC).
  * A realtime deadline is converted once: a later change of the system clock does not
  * move it (unlike the kernel's own realtime waits). */

@@ -32,12 +32,7 @@ static bool ready_now(int fd, short events)
 #define PAUSE_FIRST_NS 1000000
 #define PAUSE_MAX_NS 32000000
 
-static int64_t next_pause(int64_t *pause)
-{
-    int64_t now = *pause;
-    *pause = now * 2 < PAUSE_MAX_NS ? now * 2 : PAUSE_MAX_NS;
-    return gp__deadline_after(now);
-}
+static int64_t next_pause(int64_t *pause) { return gp__backoff_step(pause, PAUSE_MAX_NS); }
 
 /* ---- sendfile, splice, tee ---- */
 

@@ -86,8 +86,7 @@ static long wait_green(uint32_t *uaddr, int op, uint32_t val, const struct times
         int64_t until = deadline;
         if (shared) {
             int shift = polls < SHARED_POLL_DOUBLINGS ? polls : SHARED_POLL_DOUBLINGS;
-            int64_t poll = gp__deadline_after((int64_t)SHARED_POLL_FIRST_NS << shift);
-            until = poll < deadline ? poll : deadline;
+            until = gp__deadline_within((int64_t)SHARED_POLL_FIRST_NS << shift, deadline);
         }
         enum gp_wake why = gp__waitq_wait_bits(uaddr, bitset, until, intr);
         if (why == GP_WAKE_READY || why == GP_WAKE_INTERRUPT) {

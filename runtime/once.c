@@ -47,7 +47,6 @@ int gp__once(pthread_once_t *control, void (*init)(void))
             gp__waitq_wake(control, INT_MAX);
             return -r;
         }
-        gp__waitq_wait(control, gp__deadline_after(poll));
-        poll = poll * 2 < POLL_MAX_NS ? poll * 2 : POLL_MAX_NS;
+        gp__waitq_wait(control, gp__backoff_step(&poll, POLL_MAX_NS));
     }
 }

@@ -93,8 +93,7 @@ int gp__rwlock_lock(pthread_rwlock_t *l, bool write, int64_t deadline)
     while (r == -EBUSY) {
         int64_t until = deadline;
         if (l->__data.__shared || __atomic_load_n(&strangers_lock, __ATOMIC_RELAXED)) {
-            int64_t poll = gp__deadline_after(STRANGER_POLL_NS);
-            until = poll < deadline ? poll : deadline;
+            until = gp__deadline_within(STRANGER_POLL_NS, deadline);
         }
         if (gp__waitq_wait(l, until) == GP_WAKE_TIMEOUT && until == deadline)
             r = -ETIMEDOUT;

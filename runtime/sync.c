@@ -87,8 +87,7 @@ int gp__mutex_lock(pthread_mutex_t *m, int64_t deadline)
             return -EBUSY;
         int64_t until = deadline;
         if (!held_by_green(m)) {
-            int64_t poll = gp__deadline_after(STRANGER_POLL_NS);
-            until = poll < deadline ? poll : deadline;
+            until = gp__deadline_within(STRANGER_POLL_NS, deadline);
         }
         if (gp__waitq_wait(m, until) == GP_WAKE_TIMEOUT && until == deadline)
             return -ETIMEDOUT;
