@@ -29,6 +29,10 @@ PROGS_SRC    := $(sort $(wildcard tests/progs/*.c))
 PROGS_CXX_SRC := $(sort $(wildcard tests/progs/*.cc))
 PROGS        := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROGS_SRC)) \
                 $(patsubst tests/progs/%.cc,$(BUILD)/tests/progs/%,$(PROGS_CXX_SRC))
+# Shared libraries of the helper programs: tests/progs/lib/NAME.c -> libNAME.so beside them
+# (the programs find them through an rpath of $ORIGIN).
+PROG_LIBS_SRC := $(sort $(wildcard tests/progs/lib/*.c))
+PROG_LIBS     := $(patsubst tests/progs/lib/%.c,$(BUILD)/tests/progs/lib%.so,$(PROG_LIBS_SRC))
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
@@ -44,6 +48,9 @@ PROG_LDLIBS_api_user      := -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUIL
 CFLAGS_api_user           := -Iruntime
 PROG_LDLIBS_api_offload   := $(PROG_LDLIBS_api_user)
 CFLAGS_api_offload        := -Iruntime
+PROG_LDLIBS_tls_libs      := -L$(BUILD)/tests/progs -ltls_counters -Wl,-rpath,'$$ORIGIN'
+# The library tls_libs loads with dlopen whose variables use the initial-exec model.
+CFLAGS_tls_loaded_ie      := -ftls-model=initial-exec -DTLS_LIB_BLOCK=64
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 # A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
@@ -73,7 +80,7 @@ $(LIB): $(LIB_OBJ) $(MAP)
 	$(CC) -shared -o $@ $(LIB_OBJ) $(SAN) -Wl,--version-script=$(MAP) -Wl,-z,now \
 	      -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) -ldl
 
-progs: $(PROGS)
+progs: $(PROGS) $(PROG_LIBS)
 examples: $(EXAMPLES)
 tests: $(TESTS)
 # Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
@@ -86,6 +93,13 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 $(BUILD)/tests/progs/%: tests/progs/%.cc | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS_PROG) $< -o $@ $(PROG_LDLIBS_$*)
+
+# The libraries' sources may include each other (one library built several ways).
+$(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c $(PROG_LIBS_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) -fPIC -shared $< -o $@
+
+$(BUILD)/tests/progs/tls_libs: $(BUILD)/tests/progs/libtls_counters.so
 
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
