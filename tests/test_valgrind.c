@@ -48,3 +48,5 @@ Test(valgrind, cleanup_handlers_and_exit_unwinding) { check_under_valgrind("thr_
 Test(valgrind, cancellation) { check_under_valgrind("thr_cancel"); }
 Test(valgrind, cxx_unwinding) { check_under_valgrind("thr_cxx"); }
 Test(valgrind, thread_specific_data) { check_under_valgrind("thr_keys"); }
+Test(valgrind, thread_local_objects) { check_under_valgrind("tls_cxx"); }
+Test(valgrind, libc_thread_state_and_malloc) { check_under_valgrind("tls_libc"); }
