@@ -28,7 +28,9 @@ Test(tls, executable_thread_variables_errno_and_their_addresses_are_per_thread, 
              "64 threads, 150 steps each, started from the image and kept their own counters, "
              "block, errno, &errno and cached addresses across every yield: yes\n"
              "main's values kept while they ran: yes\n"
-             "8 threads started after those ended did the same: yes\n",
+             "8 threads started after those ended, by a thread with values of its own, did the "
+             "same, and the starter kept its values: yes\n"
+             "the fork child of a thread sees that thread's values: yes\n",
              handoff_own_out);
     struct run_pair pair;
     run_both_expect(&pair, "tls_exe", NULL, NULL, expected, 0);

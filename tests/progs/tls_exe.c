@@ -1,34 +1,59 @@
 /* Thread variables of the executable are per thread: counter (initialised to 42), zeroed
- * (in .tbss) and block (1 KiB with a pattern at both ends, in .tdata).
+ * (in .tbss), block (1 KiB with a pattern at both ends, in .tdata) and big (64 KiB, .tbss).
  *
  *  - main first sets its own values, then 64 threads each start from the image (42, 0, the
- *    pattern), fill the block with their own byte and, for 150 steps, change their counters
- *    and one byte of the block, set errno, let the others run (sched_yield, nanosleep, a read
- *    on a pipe that another thread fills later: tls_util.h) and check that they still see
- *    only their own values, directly and through the addresses they took at the start, and
- *    that &errno and &counter are the same as at the start (compiled code caches them);
+ *    pattern, zeroes), fill the block with their own byte and, for 150 steps, change their
+ *    counters, one byte of the block and three of big, set errno, let the others run
+ *    (sched_yield, nanosleep, a read on a pipe that another thread fills later: tls_util.h)
+ *    and check that they still see only their own values, directly and through the
+ *    addresses they took at the start, and that &errno and &counter are the same as at the
+ *    start (compiled code caches them);
  *  - main's values are untouched by all that;
- *  - 8 more threads, started after those ended, start from the image too;
+ *  - 8 more threads, started after those ended by a thread with values of its own, start
+ *    from the image too, and the starter keeps its values;
+ *  - a thread that set its own values forks: the child sees that thread's values;
  *  - a handoff: one thread sets its variables and errno to 7 while another one waits, then a
- *    third thread starts after the first ended: both print what they see.
+ *    third thread starts after the first ended: each prints what it sees.
  *
  * With the argument "handoff" only the handoff runs, printing what the threads see without
  * judging it: under GREENPATCH_TLS=shared (all green threads share the OS thread's thread
  * variables, by request) they see 7 where natively they see 42 and 0. */
 #include "tls_util.h"
 
-enum { THREADS = 64, LATE_THREADS = 8, STEPS = 150, BLOCK = 1024, INITIAL = 42, HANDOFF = 7 };
+#include <sys/wait.h>
+
+enum { THREADS = 64, LATE_THREADS = 8, STEPS = 150, BLOCK = 1024, BIG = 64 * 1024, INITIAL = 42,
+       HANDOFF = 7, STARTER = 555, FORKER = 77 };
 
 /* Not static, so that the compiler cannot keep them in registers across calls. */
 __thread long counter = INITIAL;
 __thread long zeroed;
 __thread unsigned char block[BLOCK] = {[0] = 0xA5, [BLOCK - 1] = 0x5A};
+__thread unsigned char big[BIG];
+
+/* The bytes of big that the threads write, and what each writes there. */
+static const size_t big_spots[] = {0, BIG / 2, BIG - 1};
+
+static void mark_big(unsigned char mark)
+{
+    for (size_t i = 0; i < sizeof big_spots / sizeof big_spots[0]; i++)
+        big[big_spots[i]] = mark;
+}
+
+static bool big_marked(unsigned char mark)
+{
+    for (size_t i = 0; i < sizeof big_spots / sizeof big_spots[0]; i++)
+        if (big[big_spots[i]] != mark)
+            return false;
+    return true;
+}
 
 static __attribute__((noipa)) long *counter_address(void) { return &counter; }
 
 static bool initial_image(void)
 {
-    if (counter != INITIAL || zeroed != 0 || block[0] != 0xA5 || block[BLOCK - 1] != 0x5A)
+    if (counter != INITIAL || zeroed != 0 || block[0] != 0xA5 || block[BLOCK - 1] != 0x5A ||
+        !big_marked(0))
         return false;
     for (int i = 1; i < BLOCK - 1; i++)
         if (block[i] != 0)
@@ -58,6 +83,7 @@ static void *count_own(void *arg)
         counter++;
         zeroed += 2;
         block[(step * 7) % BLOCK] = shadow[(step * 7) % BLOCK] = (unsigned char)(index + step);
+        mark_big((unsigned char)(index + step));
         int own_errno = 1000 * (index + 1) + step;
         errno = own_errno;
         tls_yield(step);
@@ -66,15 +92,16 @@ static void *count_own(void *arg)
         if (seen_errno != own_errno || seen_counter != INITIAL + step + 1 ||
             seen_zeroed != 2 * (step + 1) || *counter_at != seen_counter ||
             counter_address() != counter_at || tls_errno_address() != errno_at ||
-            memcmp(block, shadow, BLOCK) != 0) {
+            memcmp(block, shadow, BLOCK) != 0 || !big_marked((unsigned char)(index + step))) {
             tls_fail("thread %d after step %d (yield kind %d): errno %d (own %d), counter %ld "
                      "(own %ld), zeroed %ld (own %d), through its address %ld, &counter "
-                     "moved: %s, &errno moved: %s, block its own: %s",
+                     "moved: %s, &errno moved: %s, block its own: %s, big its own: %s",
                      index, step, step % TLS_YIELD_KINDS, seen_errno, own_errno, seen_counter,
                      (long)INITIAL + step + 1, seen_zeroed, 2 * (step + 1), *counter_at,
                      yes_no(counter_address() != counter_at),
                      yes_no(tls_errno_address() != errno_at),
-                     yes_no(memcmp(block, shadow, BLOCK) == 0));
+                     yes_no(memcmp(block, shadow, BLOCK) == 0),
+                     yes_no(big_marked((unsigned char)(index + step))));
             break;
         }
     }
@@ -94,6 +121,43 @@ static bool run_counting_threads(int count, const char *where)
         join_or_die(threads[i]);
     join_or_die(feeder);
     return tls_failures() == before;
+}
+
+/* Starts the late threads from a thread with values of its own; returns whether all kept
+ * theirs, the starter included. */
+static void *start_late_threads(void *arg)
+{
+    (void)arg;
+    counter = STARTER;
+    mark_big(STARTER & 0xFF);
+    bool kept = run_counting_threads(LATE_THREADS, "late-alive");
+    if (counter != STARTER || !big_marked(STARTER & 0xFF)) {
+        tls_fail("the starter's values changed: counter %ld", counter);
+        kept = false;
+    }
+    return (void *)(intptr_t)kept;
+}
+
+/* ---- fork from a thread ---- */
+
+static void *set_and_fork(void *arg)
+{
+    (void)arg;
+    counter = FORKER;
+    block[0] = FORKER;
+    mark_big(FORKER);
+    long *const counter_at = counter_address();
+    sched_yield();
+    pid_t child = fork();
+    if (child == 0)
+        _exit(counter == FORKER && block[0] == FORKER && big_marked(FORKER) &&
+                      counter_address() == counter_at
+                  ? 0
+                  : 1);
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) != child)
+        must_succeed(errno, "fork and waitpid");
+    return (void *)(intptr_t)(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* ---- the handoff ---- */
@@ -202,9 +266,13 @@ int main(int argc, char **argv)
     if (!main_kept)
         tls_fail("main's values changed: counter %ld, zeroed %ld, block[0] %#x", counter, zeroed,
                  block[0]);
-    kept = run_counting_threads(LATE_THREADS, "late-alive");
-    printf("%d threads started after those ended did the same: %s\n", LATE_THREADS,
-           yes_no(kept));
+    kept = join_or_die(start_thread(NULL, start_late_threads, NULL)) != NULL;
+    printf("%d threads started after those ended, by a thread with values of its own, did the "
+           "same, and the starter kept its values: %s\n", LATE_THREADS, yes_no(kept));
+    bool child_saw = join_or_die(start_thread(NULL, set_and_fork, NULL)) != NULL;
+    printf("the fork child of a thread sees that thread's values: %s\n", yes_no(child_saw));
+    if (!child_saw)
+        tls_fail("the fork child did not see its thread's values");
     handoff(true);
     return tls_exit_status();
 }

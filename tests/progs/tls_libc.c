@@ -21,7 +21,7 @@
 #include <arpa/inet.h>
 #include <stdatomic.h>
 
-enum { STEPS = 60 };
+enum { STEPS = 60, MAX_THREADS = 16 };
 
 /* A thread variable of the program, to check around getaddrinfo. */
 __thread long own_value = 42;
@@ -30,8 +30,12 @@ __thread long own_value = 42;
  * tls_yield in each, and reports the OS thread count at where while they run. */
 static void run_threads(int count, void *(*routine)(void *), int yield_steps, const char *where)
 {
+    if (count > MAX_THREADS) {
+        fprintf(stderr, "run_threads: %d threads, at most %d\n", count, MAX_THREADS);
+        exit(1);
+    }
     pthread_t feeder = tls_feeder_start(count * tls_pipe_reads(yield_steps));
-    pthread_t threads[16];
+    pthread_t threads[MAX_THREADS];
     for (int i = 0; i < count; i++)
         threads[i] = start_thread(NULL, routine, (void *)(intptr_t)i);
     if (where)
