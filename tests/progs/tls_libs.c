@@ -54,12 +54,19 @@ static void *resolve(void *handle, const char *file, const char *symbol)
     return address;
 }
 
-/* The library is found beside the program, through its rpath of $ORIGIN. */
+/* The library is beside the program, and is loaded by its full path: an interposed dlopen
+ * (ASan's) calls glibc's from its own library, whose rpath is not the program's. */
 static void load(struct tls_lib *lib, const char *file)
 {
-    void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    must_succeed(n < 0 ? errno : 0, "readlink /proc/self/exe");
+    path[n] = 0;
+    char *slash = strrchr(path, '/');
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", file);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
-        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
+        fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
         exit(1);
     }
     lib->counter = (long *(*)(void))resolve(handle, file, "tls_lib_counter");
