@@ -7,6 +7,7 @@
 #include "config.h"
 #include "diag.h"
 #include "real.h"
+#include "signals.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -240,10 +241,12 @@ void gp__tls_switch_in(struct gp_thread *t)
         rescan();
     if (t == tls.owner)
         return;
+    gp__signal_defer_begin();
     if (tls.owner)
         save(tls.owner);
     load(t);
     tls.owner = t;
+    gp__signal_defer_end();
 }
 
 locale_t gp__tls_uselocale(struct gp_thread *t, locale_t locale)
