@@ -36,7 +36,8 @@ PROG_LIBS     := $(patsubst tests/progs/lib/%.c,$(BUILD)/tests/progs/lib%.so,$(P
 EXAMPLES_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLES_SRC))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
-BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
+                $(BUILD)/bench/tls_yield_1k $(BUILD)/bench/tls_yield_64k
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
 
@@ -111,6 +112,11 @@ $(BUILD)/examples/%: examples/%.c
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(BENCH_LDLIBS_$*)
+
+# tls_yield.c with 1 KiB and 64 KiB of thread-local storage (scripts/bench-tls).
+$(BUILD)/bench/tls_yield_%: bench/tls_yield.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) -DTLS_BYTES=$(subst k,*1024,$*) $< -o $@
 
 # Runtime unit tests link the runtime objects directly (never the shim: the Criterion runner
 # must not be interposed); shim tests only run helper programs under the preload.

@@ -74,7 +74,7 @@ static void load_unwinder(void)
 {
     if (unwinder.forced_unwind)
         return;
-    void *lib = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *lib = gp__real.dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
     if (lib) {
         *(void **)&unwinder.get_cfa = dlsym(lib, "_Unwind_GetCFA");
         *(void **)&unwinder.forced_unwind = dlsym(lib, "_Unwind_ForcedUnwind");

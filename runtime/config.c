@@ -95,20 +95,34 @@ static void load_pool_size(void)
     gp__config.pool_size = (unsigned)n;
 }
 
+#define GP_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/* A setting that names one of count choices; returns its index, or dflt when unset. */
+static unsigned load_choice(const char *name, const char *const *choices, unsigned count,
+                            unsigned dflt, const char *expected)
+{
+    const char *v = getenv(name);
+    if (!v)
+        return dflt;
+    for (unsigned i = 0; i < count; i++)
+        if (strcmp(v, choices[i]) == 0)
+            return i;
+    bad_setting(name, v, expected);
+}
+
 static void load_file_io(void)
 {
     static const char *const names[] = {
         [GP_FILE_IO_AUTO] = "auto", [GP_FILE_IO_INLINE] = "inline", [GP_FILE_IO_POOL] = "pool"};
-    gp__config.file_io = GP_FILE_IO_AUTO;
-    const char *v = getenv("GREENPATCH_FILE_IO");
-    if (!v)
-        return;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(v, names[i]) == 0) {
-            gp__config.file_io = (enum gp_file_io)i;
-            return;
-        }
-    bad_setting("GREENPATCH_FILE_IO", v, "use auto, inline or pool");
+    gp__config.file_io = (enum gp_file_io)load_choice("GREENPATCH_FILE_IO", names, GP_COUNT(names),
+                                                      GP_FILE_IO_AUTO, "use auto, inline or pool");
+}
+
+static void load_tls(void)
+{
+    static const char *const names[] = {[GP_TLS_COPY] = "copy", [GP_TLS_SHARED] = "shared"};
+    gp__config.tls = (enum gp_tls_mode)load_choice("GREENPATCH_TLS", names, GP_COUNT(names),
+                                                   GP_TLS_COPY, "use copy or shared");
 }
 
 void gp__config_load(void)
@@ -117,4 +131,5 @@ void gp__config_load(void)
     load_stack_size();
     load_pool_size();
     load_file_io();
+    load_tls();
 }

@@ -14,6 +14,12 @@ enum gp_file_io {
     GP_FILE_IO_POOL,   /* always in the pool, even what the page cache holds */
 };
 
+/* GREENPATCH_TLS: whether green threads have thread-local variables of their own (tls.h). */
+enum gp_tls_mode {
+    GP_TLS_COPY,   /* each its own: the live blocks are copied at switches between threads */
+    GP_TLS_SHARED, /* all share the OS thread's: the fastest switch */
+};
+
 struct gp_config {
     size_t stack_size; /* GREENPATCH_STACK_SIZE; default: native_stack_size */
     size_t native_stack_size; /* what glibc gives a new pthread (the RLIMIT_STACK size) */
@@ -21,6 +27,7 @@ struct gp_config {
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
     unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
     enum gp_file_io file_io; /* GREENPATCH_FILE_IO=auto|inline|pool; default auto */
+    enum gp_tls_mode tls;    /* GREENPATCH_TLS=copy|shared; default copy */
 };
 
 extern struct gp_config gp__config;

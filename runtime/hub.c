@@ -109,7 +109,7 @@ static void take_posted(struct ev_loop *loop, ev_async *w, int revents)
 
 static int load_libev(void)
 {
-    void *lib = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
+    void *lib = gp__real.dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         const char *err = dlerror();
         gp__diag("cannot load libev.so.4: %s", err ? err : "?");

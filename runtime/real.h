@@ -5,6 +5,8 @@
 #define GP_REAL_H
 
 #include <aio.h>
+#include <dlfcn.h>
+#include <locale.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -100,6 +102,14 @@
     X(int, pthread_spin_lock, (pthread_spinlock_t *))                                         \
     X(int, pthread_spin_trylock, (pthread_spinlock_t *))                                      \
     X(int, sched_yield, (void))
+
+/* thread-local storage (tls.h) */
+#define GP_REAL_TLS(X)                                                                        \
+    X(locale_t, uselocale, (locale_t))                                                        \
+    X(int, __cxa_thread_atexit_impl, (void (*)(void *), void *, void *))                      \
+    X(void *, dlopen, (const char *, int))                                                    \
+    X(void *, dlmopen, (Lmid_t, const char *, int))                                           \
+    X(int, dlclose, (void *))
 
 /* sleeps */
 #define GP_REAL_SLEEP(X)                                                                      \
@@ -318,6 +328,7 @@
 #define GP_REAL_FUNCTIONS(X)                                                                  \
     GP_REAL_THREADS(X)                                                                        \
     GP_REAL_SYNC(X)                                                                           \
+    GP_REAL_TLS(X)                                                                            \
     GP_REAL_SLEEP(X)                                                                          \
     GP_REAL_IO(X)                                                                             \
     GP_REAL_SIGNALS(X)                                                                        \

@@ -14,6 +14,7 @@
 #include "real.h"
 #include "resolver.h"
 #include "signals.h"
+#include "tls.h"
 #include "tsd.h"
 #include "waitq.h"
 
@@ -60,6 +61,7 @@ static void switch_to(struct gp_thread *next)
 {
     struct gp_thread *cur = gp__current;
     cur->saved_errno = errno;
+    gp__tls_switch_out(cur);
     next->state = GP_RUNNING;
     gp__current = next;
     sched.prev = cur;
@@ -81,6 +83,8 @@ static void finish_switch_in(void)
             forget(dead);
     }
     gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
+    if (!gp__current->is_hub)
+        gp__tls_switch_in(gp__current);
     errno = gp__current->saved_errno;
     gp__signal_switch_in(sched.prev, gp__current);
 }
@@ -229,6 +233,7 @@ static int start_scheduler(void)
     gp__fiber_adopt_current(&main->fiber);
     gp__cancel_adopt_main(main);
     gp__identity_adopt_main(main);
+    gp__tls_adopt_main(main);
     main->state = GP_RUNNING;
     hub->is_hub = true;
     hub->state = GP_RUNNING;
@@ -281,6 +286,10 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
         r = gp__fiber_stack_alloc(&t->fiber.stack, o->stack_size ? o->stack_size : gp__config.stack_size,
                                   o->guard_size);
     }
+    if (r == 0 && gp__tls_spawned(t) < 0) {
+        gp__fiber_stack_release(&t->fiber.stack);
+        r = -ENOMEM;
+    }
     if (r < 0) {
         free(t);
         return -EAGAIN;
@@ -305,6 +314,7 @@ void gp__sched_exit(void *result)
     assert(self && !self->is_hub);
     self->result = result;
     self->exiting = true;
+    gp__tls_exit(self); /* glibc's order: thread_local destructors, then keys' */
     gp__tsd_exit(self);
     /* As with native threads, the last thread to finish ends the process with status 0
      * (glibc's start_thread calls exit(0) when the thread count drops to zero). */
@@ -313,6 +323,7 @@ void gp__sched_exit(void *result)
     gp__sched_live--;
     gp__signal_forget_thread(self);
     gp__resolver_forget_thread(self);
+    gp__tls_forget_thread(self);
     self->state = GP_DEAD;
     if (self->joiner)
         gp__sched_unpark(self->joiner, GP_WAKE_READY);

@@ -10,6 +10,7 @@
 #include "list.h"
 
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -40,6 +41,7 @@ enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
  * key of the block first gets a value, as glibc keeps its second-level arrays. */
 enum { GP_TSD_BLOCK_SIZE = 32, GP_TSD_BLOCKS = PTHREAD_KEYS_MAX / GP_TSD_BLOCK_SIZE };
 struct gp_tsd_slot;
+struct gp_tls_dtor;
 
 /* Whether a signal handler ends a wait (signal(7): sleeps and socket calls with a timeout
  * always fail with EINTR; other blocking I/O restarts under SA_RESTART; mutexes, condition
@@ -55,6 +57,7 @@ struct gp_thread {
     void *arg;
     void *result;            /* what start returned or pthread_exit was given */
     int saved_errno;         /* errno while switched out */
+    int saved_h_errno;       /* h_errno while switched out (tls.h) */
     enum gp_wake wake;       /* why the last park ended */
     int lock_id;             /* written to pthread mutexes' __owner (the TID for main) */
     uint64_t id;             /* 1 for main, then in spawn order, never reused; 0 for the hub */
@@ -91,6 +94,14 @@ struct gp_thread {
     struct _Unwind_Exception unwind; /* the forced unwind of pthread_exit, once it begins */
     struct gp_tsd_slot *tsd[GP_TSD_BLOCKS]; /* owned; NULL until a key of the block is set */
     bool tsd_used;            /* a non-NULL value was stored since the last look */
+
+    /* Thread-local storage (tls.h). */
+    unsigned char *tls_saved; /* owned: its values of the copied TLS blocks while another
+                               * thread's are live, or NULL */
+    size_t tls_saved_modules; /* how many modules tls_saved holds; the others start from
+                               * their images (0 until it is first switched out) */
+    struct gp_tls_dtor *tls_dtors; /* owned: its thread_local destructors, newest first */
+    locale_t locale;          /* its uselocale(); LC_GLOBAL_LOCALE for a new thread */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

@@ -883,6 +883,10 @@ int gp__signal_queue(struct gp_thread *t, pthread_t os_thread, int sig, const un
 
 /* ---- waits and threads ---- */
 
+void gp__signal_defer_begin(void) { busy = 1; }
+
+void gp__signal_defer_end(void) { busy = 0; }
+
 void gp__signal_enter_wait(struct gp_thread *t, enum gp_interrupt how)
 {
     busy = 1;

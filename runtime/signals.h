@@ -104,6 +104,13 @@ void gp__signal_after_fork(void);
 extern uint64_t gp__signal_real_mask;
 void gp__signal_switch_mask(struct gp_thread *from, uint64_t mask);
 
+/* While the scheduler makes the thread it resumes whole (its thread-local storage, tls.h),
+ * no handler may run in the middle, where it would see half of one thread's values and half
+ * of another's: a signal that comes meanwhile is deferred to its thread, and the resumed
+ * thread runs its own right after (gp__signal_switch_in). */
+void gp__signal_defer_begin(void);
+void gp__signal_defer_end(void);
+
 /* Called by the scheduler on the fiber just switched to, from the one switched from (NULL
  * when that one exited). */
 static inline void gp__signal_switch_in(struct gp_thread *from, struct gp_thread *next)

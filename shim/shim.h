@@ -40,10 +40,10 @@ extern void __chk_fail(void) __attribute__((noreturn));
  * goes through the hub every so many times, for I/O and timers), so that such a loop ends
  * under the shim too. The calls whose "not yet" is no error yield in their own code: the
  * multiplexing calls with a zero timeout, WNOHANG waits, sleeps of no time.
- * Only "not yet" yields. Green threads share the OS thread's thread-local variables, and a
- * switch inside calls that succeed at once (every so many mutex calls, say) comes where no
- * program expects to lose the processor: node aborted in its worker threads' mutexes when
- * those yielded too. */
+ * Only "not yet" yields: a switch inside calls that succeed at once (every so many mutex
+ * calls, say) comes where no program expects to lose the processor, and with
+ * GREENPATCH_TLS=shared, where green threads share the OS thread's thread-local variables,
+ * node aborted in its worker threads' mutexes when those yielded too. */
 static inline bool gp_not_yet(long r) { return r == -EAGAIN || r == -EBUSY || r == -ETIMEDOUT; }
 
 static inline long gp_return(long r, int saved_errno)

@@ -1,0 +1,74 @@
+/* Thread-local storage per green thread.
+ *
+ * Green threads share one OS thread, so by themselves they would share its thread-local
+ * storage: every __thread, _Thread_local and thread_local variable of the program and of
+ * its libraries. Each green thread gets its own values by copying (docs/tls-spike.md has
+ * the measurements behind the choice):
+ *
+ *  - Which bytes: each module's TLS block in the scheduler's OS thread, from
+ *    dl_iterate_phdr (its PT_TLS header: size, initialisation image) and the block's
+ *    address there (dlpi_tls_data, or __tls_get_addr for a dlopen'd module whose block
+ *    that thread has not touched yet). Static blocks (the executable, the libraries loaded
+ *    at start) and dynamic ones (dlopen'd general-dynamic libraries) alike: the addresses
+ *    never change, so pointers that code took to its thread variables stay valid.
+ *  - When: lazily. The live blocks belong to one green thread, the owner; resuming the
+ *    owner (after a trip to the hub, the common case around a wait) copies nothing.
+ *    Resuming another thread saves the owner's values to its save area and loads the
+ *    resumed thread's, or the modules' images for a thread that has not run yet, as glibc
+ *    initialises a new thread's blocks. A program whose only TLS is libc's pays nothing.
+ *  - Not copied: libgreenpatch's own block (the runtime's state of the OS thread),
+ *    sanitizer runtimes' blocks (their state of the OS thread), and libc's, whose items are
+ *    decided one by one:
+ *      errno           per green thread: saved by value at each switch (scheduler.c);
+ *      h_errno         per green thread: saved by value at each switch (here);
+ *      uselocale       per green thread: the shim records each thread's locale and
+ *                      installs it when the thread is resumed (here);
+ *      _res            per green thread: resolver.c;
+ *      thread_local destructors (glibc's list behind __cxa_thread_atexit_impl): per green
+ *                      thread, run at its exit (here);
+ *      malloc's tcache and arena: shared, as by every user of one OS thread: malloc never
+ *                      switches, and any thread may free any block;
+ *      stdio's lock owner: shared; the shim's green FILE locks order green threads;
+ *      dlerror's message, strerror's and strsignal's buffers for unknown numbers: shared
+ *                      (a switch between the call and the read of its result is needed
+ *                      to see another thread's).
+ *
+ * GREENPATCH_TLS=shared turns the copying off (every green thread sees the OS thread's
+ * thread variables, the fastest switch) and leaves thread_local destructors to glibc;
+ * libc's items above stay per green thread in both modes.
+ *
+ * Everything here runs on the scheduler's OS thread. */
+#ifndef GP_TLS_H
+#define GP_TLS_H
+
+#include "scheduler.h"
+
+#include <locale.h>
+
+/* The scheduler adopts the OS thread: main owns the live blocks. */
+void gp__tls_adopt_main(struct gp_thread *main);
+/* A new green thread: its save area, so that running out of memory fails pthread_create
+ * with EAGAIN as natively rather than a later switch. Returns 0 or -ENOMEM. */
+int gp__tls_spawned(struct gp_thread *t);
+/* The scheduler leaves cur for another green thread or the hub. */
+void gp__tls_switch_out(struct gp_thread *cur);
+/* t (a green thread, not the hub) is about to continue: its values become the live ones. */
+void gp__tls_switch_in(struct gp_thread *t);
+/* t is exiting: runs its thread_local destructors (before its thread-specific data
+ * destructors, in glibc's order). */
+void gp__tls_exit(struct gp_thread *t);
+/* t is gone: frees what it kept. */
+void gp__tls_forget_thread(struct gp_thread *t);
+
+/* Modules came or went (dlopen, dlclose: any OS thread may call): the set of blocks is
+ * looked at again before the next green thread is resumed. */
+void gp__tls_modules_changed(void);
+
+/* uselocale for a green thread: sets and records its locale. */
+locale_t gp__tls_uselocale(struct gp_thread *t, locale_t locale);
+/* __cxa_thread_atexit_impl: registers a thread_local object's destructor for the calling
+ * green thread, or before any green thread exists, for main. Returns 0, or -1 when it is
+ * glibc's to do (GREENPATCH_TLS=shared, an OS thread that is no green thread). */
+int gp__tls_thread_atexit(void (*fn)(void *), void *obj, void *dso_symbol);
+
+#endif
