@@ -11,7 +11,12 @@
  *    one byte of the block), let the others run (tls_util.h) and check, through the
  *    library's functions and through the counter address the library gave them at the start,
  *    that they still see only their own values, at the same address;
- *  - main's values in the three libraries are untouched by all that. */
+ *  - main's values in the three libraries are untouched by all that.
+ *
+ * The libraries are beside the program. It loads them by their full path, or with the
+ * argument "by-name" by their bare names, which glibc's dlopen finds through the program's
+ * RUNPATH of $ORIGIN: the RUNPATH of dlopen's caller, which an interposed dlopen must leave
+ * the program (ASan's does not: it calls glibc's from libasan). */
 #include "tls_util.h"
 
 #include <dlfcn.h>
@@ -54,16 +59,20 @@ static void *resolve(void *handle, const char *file, const char *symbol)
     return address;
 }
 
-/* The library is beside the program, and is loaded by its full path: an interposed dlopen
- * (ASan's) calls glibc's from its own library, whose rpath is not the program's. */
+static bool by_name;
+
 static void load(struct tls_lib *lib, const char *file)
 {
     char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    must_succeed(n < 0 ? errno : 0, "readlink /proc/self/exe");
-    path[n] = 0;
-    char *slash = strrchr(path, '/');
-    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", file);
+    if (by_name) {
+        snprintf(path, sizeof path, "%s", file);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        must_succeed(n < 0 ? errno : 0, "readlink /proc/self/exe");
+        path[n] = 0;
+        char *directory_end = strrchr(path, '/') + 1;
+        snprintf(directory_end, sizeof path - (size_t)(directory_end - path), "%s", file);
+    }
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
@@ -163,9 +172,10 @@ static void *start_before_dlopen(void *arg)
     return count_in_libs(arg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    by_name = argc > 1 && strcmp(argv[1], "by-name") == 0;
     alarm(TLS_ALARM_S);
     printf("tls_libs start\n");
     pthread_t early = start_thread(NULL, start_before_dlopen, (void *)(intptr_t)THREADS);
