@@ -73,6 +73,23 @@ Test(tls, dlopen_by_name_searches_the_programs_runpath, .timeout = 60)
     run_pair_free(&pair);
 }
 
+/* A library unloaded and loaded again: every thread starts from its image again, main too,
+ * which had values in the old one (the shim must not give it back its saved copy). */
+Test(tls, a_reloaded_library_starts_from_its_image_in_every_thread, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "tls_reload", NULL, NULL,
+                    "tls_reload start\n"
+                    "main, in the library the loader loaded: counter 42, the image: yes\n"
+                    "the loader, before the dlclose: counter 45, the image: no\n"
+                    "the loader, after the dlclose and a new dlopen: counter 42, the image: yes\n"
+                    "main, which had values in the unloaded library, in the new one: counter 42, "
+                    "the image: yes\n"
+                    "a thread started after the reload: counter 42, the image: yes\n",
+                    0);
+    run_pair_free(&pair);
+}
+
 /* ---- 3. C++ thread_local objects ---- */
 
 Test(tls, cxx_thread_local_objects_are_built_per_thread_and_destroyed_at_its_exit, .timeout = 60)

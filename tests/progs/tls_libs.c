@@ -64,15 +64,10 @@ static bool by_name;
 static void load(struct tls_lib *lib, const char *file)
 {
     char path[4096];
-    if (by_name) {
+    if (by_name)
         snprintf(path, sizeof path, "%s", file);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-        must_succeed(n < 0 ? errno : 0, "readlink /proc/self/exe");
-        path[n] = 0;
-        char *directory_end = strrchr(path, '/') + 1;
-        snprintf(directory_end, sizeof path - (size_t)(directory_end - path), "%s", file);
-    }
+    else
+        tls_path_beside_program(path, sizeof path, file);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         fprintf(stderr, "dlopen %s: %s\n", path, dlerror());

@@ -108,6 +108,16 @@ static inline pthread_t tls_feeder_start(int bytes)
     return start_thread(NULL, tls_feed, (void *)(intptr_t)bytes);
 }
 
+/* The full path of file in the program's own directory (where the helper libraries are). */
+static inline void tls_path_beside_program(char *path, size_t size, const char *file)
+{
+    ssize_t n = readlink("/proc/self/exe", path, size - 1);
+    must_succeed(n < 0 ? errno : 0, "readlink /proc/self/exe");
+    path[n] = 0;
+    char *directory_end = strrchr(path, '/') + 1;
+    snprintf(directory_end, size - (size_t)(directory_end - path), "%s", file);
+}
+
 /* Addresses as the code would compute them afresh, not a value the compiler kept: glibc
  * declares __errno_location const, and without noipa the compiler may reuse one result. */
 static __attribute__((noipa, unused)) int *tls_errno_address(void) { return &errno; }
