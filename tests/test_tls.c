@@ -126,17 +126,20 @@ Test(tls, cxx_thread_local_objects_are_built_per_thread_and_destroyed_at_its_exi
 
 /* ---- 4. libc's per-thread state: locale, h_errno, malloc, getaddrinfo in the pool ---- */
 
+#define LOCALE_LINE                                                                            \
+    "uselocale: 8 threads started in the global locale, not main's: yes; the 4 in C.UTF-8 saw " \
+    "MB_CUR_MAX 6 and UTF-8, the 4 in C saw 1 and ANSI_X3.4-1968, across every yield: yes; "    \
+    "main's C.UTF-8 kept: yes\n"
+#define H_ERRNO_LINE                                                                           \
+    "h_errno: 8 threads started with 0: yes, kept their own across every yield: yes; main's "   \
+    "kept: yes\n"
+
 Test(tls, libc_locale_h_errno_malloc_and_getaddrinfo_stay_per_thread, .timeout = 60)
 {
     struct run_pair pair;
     run_both_expect(
         &pair, "tls_libc", NULL, NULL,
-        "tls_libc start\n"
-        "uselocale: 8 threads started in the global locale, not main's: yes; the 4 in C.UTF-8 "
-        "saw MB_CUR_MAX 6 and UTF-8, the 4 in C saw 1 and ANSI_X3.4-1968, across every yield: "
-        "yes; main's C.UTF-8 kept: yes\n"
-        "h_errno: 8 threads started with 0: yes, kept their own across every yield: yes; main's "
-        "kept: yes\n"
+        "tls_libc start\n" LOCALE_LINE H_ERRNO_LINE
         "malloc: 16 threads x 300 blocks of up to 200 KiB, freed by other threads through a "
         "list and a pipe: contents intact: yes, all freed: yes\n"
         "getaddrinfo(localhost) in 4 threads x 5 while 4 threads counted: 127.0.0.1 port 80 "
@@ -187,6 +190,19 @@ Test(tls, shared_setting_shares_thread_variables_but_not_errno, .timeout = 40)
                    "0x7, its errno kept: yes\n"
                    "handoff: a thread started after that one ended sees: counter 7, zeroed 7, "
                    "block[0] 0x7, its errno kept: yes\n");
+}
+
+/* libc's per-thread items (the locale, h_errno) stay per green thread in both settings:
+ * shared gives up only the program's own thread variables. */
+Test(tls, shared_setting_keeps_libc_locale_and_h_errno_per_thread, .timeout = 40)
+{
+    struct run_result r;
+    run_under_shim_with(&r, "tls_libc", NULL, "GREENPATCH_TLS=shared", NULL);
+    cr_expect(strstr(r.out, LOCALE_LINE),
+              "the locale is not per green thread under GREENPATCH_TLS=shared:\n%s", r.out);
+    cr_expect(strstr(r.out, H_ERRNO_LINE),
+              "h_errno is not per green thread under GREENPATCH_TLS=shared:\n%s", r.out);
+    run_result_free(&r);
 }
 
 /* A bad value stops the process before main with status 2 and one line naming the variable. */
