@@ -161,6 +161,16 @@ void gp__tls_modules_changed(void)
     __atomic_add_fetch(&modules_generation, 1, __ATOMIC_RELEASE);
 }
 
+void gp__tls_modules_unloaded(void)
+{
+    gp__tls_modules_changed();
+    /* On the scheduler's thread, now: a module loaded again before the next switch can
+     * come back with the same id and image, and must not be taken for the one that went
+     * (whose dynamic blocks glibc frees once the new one is used). */
+    if (tls.copying && gp__current)
+        rescan();
+}
+
 /* A save area holds the first saved_modules modules; the others are still the images. */
 static void save(struct gp_thread *t)
 {
@@ -267,7 +277,7 @@ static void run_dtors(struct gp_tls_dtor **list)
         d->fn(d->obj);
         if (d->module) {
             gp__real.dlclose(d->module);
-            gp__tls_modules_changed();
+            gp__tls_modules_unloaded();
         }
         free(d);
     }
@@ -281,7 +291,13 @@ static void run_exit_dtors(void *unused)
     run_dtors(gp__sched_green() ? &gp__current->tls_dtors : &tls.main_dtors);
 }
 
-void gp__tls_exit(struct gp_thread *t) { run_dtors(&t->tls_dtors); }
+void gp__tls_exit(struct gp_thread *t)
+{
+    /* glibc 2.36 runs no thread_local destructors for a main thread that calls pthread_exit
+     * (__libc_start_call_main deallocates its keys only); neither does the shim. */
+    if (!t->is_main)
+        run_dtors(&t->tls_dtors);
+}
 
 void gp__tls_forget_thread(struct gp_thread *t)
 {

@@ -55,14 +55,18 @@ void gp__tls_switch_out(struct gp_thread *cur);
 /* t (a green thread, not the hub) is about to continue: its values become the live ones. */
 void gp__tls_switch_in(struct gp_thread *t);
 /* t is exiting: runs its thread_local destructors (before its thread-specific data
- * destructors, in glibc's order). */
+ * destructors, in glibc's order), except main's, as glibc. */
 void gp__tls_exit(struct gp_thread *t);
 /* t is gone: frees what it kept. */
 void gp__tls_forget_thread(struct gp_thread *t);
 
-/* Modules came or went (dlopen, dlclose: any OS thread may call): the set of blocks is
- * looked at again before the next green thread is resumed. */
+/* Modules may come (dlopen: any OS thread may call): the set of blocks is looked at again
+ * before the next green thread is resumed. */
 void gp__tls_modules_changed(void);
+/* Modules may have gone (dlclose): on the scheduler's thread the set is looked at at once;
+ * from another OS thread, as gp__tls_modules_changed (a module unloaded there and loaded
+ * again before the scheduler's next switch is taken for the old one). */
+void gp__tls_modules_unloaded(void);
 
 /* uselocale for a green thread: sets and records its locale. */
 locale_t gp__tls_uselocale(struct gp_thread *t, locale_t locale);

@@ -11,7 +11,8 @@
  * telling the runtime that a module may come: it rescans the modules at the next switch
  * between green threads, which is after dlopen returns or inside it when a constructor of
  * the new object waits (by then glibc has mapped it and set up its TLS). dlclose has no
- * such concern: the runtime hears of it once glibc has unloaded the object. */
+ * such concern: the runtime hears of it once glibc has unloaded the object, and on the
+ * scheduler's thread forgets the object's blocks at once. */
 #include "shim.h"
 
 #include "tls.h"
@@ -65,6 +66,6 @@ int gp_shim_dlclose(void *handle)
     if (!gp__real_resolve())
         return ((int (*)(void *))dlsym(RTLD_NEXT, "dlclose"))(handle);
     int r = gp__real.dlclose(handle);
-    gp__tls_modules_changed();
+    gp__tls_modules_unloaded();
     return r;
 }

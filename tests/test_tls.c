@@ -124,6 +124,14 @@ Test(tls, cxx_thread_local_objects_are_built_per_thread_and_destroyed_at_its_exi
     run_pair_free(&pair);
 }
 
+Test(tls, main_that_calls_pthread_exit_keeps_its_thread_local_objects, .timeout = 60)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "tls_cxx", (const char *const[]){"main-pthread-exit", NULL}, NULL,
+                    "main ended with pthread_exit; its first destroyed: no\n", 0);
+    run_pair_free(&pair);
+}
+
 /* ---- 4. libc's per-thread state: locale, h_errno, malloc, getaddrinfo in the pool ---- */
 
 #define LOCALE_LINE                                                                            \

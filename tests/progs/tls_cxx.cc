@@ -7,7 +7,10 @@
 //    their construction, before pthread_join (or std::thread::join) returns in the joiner;
 //  - a thread that never uses them constructs and destroys nothing;
 //  - a detached thread's destructors run at its exit too (the destructor posts a semaphore);
-//  - main's object lives through the other threads' exits, and is destroyed by exit().
+//  - main's object lives through the other threads' exits, and is destroyed by exit();
+//  - with the argument "main-pthread-exit": main ends with pthread_exit while a thread it
+//    started lives on, and glibc (2.36) runs no destructor of main's then (its start code
+//    deallocates main's keys only); the thread joins main and says so.
 // glibc runs the destructors that the compiler registered with __cxa_thread_atexit_impl.
 // Main prints every thread's events after it has ended, in thread order.
 #include "tls_util.h"
@@ -135,12 +138,35 @@ int expected_destroyed(Kind kind)
     return kind == NEITHER ? 0 : kind == DETACHED ? 1 : 2;
 }
 
+pthread_t main_thread;
+
+void *outlive_main(void *)
+{
+    thread_number = 1;
+    first().value = STEPS;
+    must_succeed(pthread_join(main_thread, nullptr), "pthread_join of main");
+    printf("main ended with pthread_exit; its first destroyed: %s\n", yes_no(destroyed[MAIN] > 0));
+    return nullptr;
+}
+
+// Main's objects outlive main when it calls pthread_exit.
+void main_pthread_exit()
+{
+    thread_number = MAIN;
+    first().value = MAIN_VALUE;
+    main_thread = pthread_self();
+    start_thread(nullptr, outlive_main, nullptr);
+    pthread_exit(nullptr);
+}
+
 } // namespace
 
-int main()
+int main(int argc, char **argv)
 {
     setvbuf(stdout, nullptr, _IOLBF, 0);
     alarm(TLS_ALARM_S);
+    if (argc > 1 && strcmp(argv[1], "main-pthread-exit") == 0)
+        main_pthread_exit();
     printf("tls_cxx start\n");
     thread_number = MAIN;
     Tracked *main_first = &first();
