@@ -21,6 +21,8 @@ struct gp_config {
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
     unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
     enum gp_file_io file_io; /* GREENPATCH_FILE_IO=auto|inline|pool; default auto */
+    unsigned block_warn_ms; /* GREENPATCH_BLOCK_WARN_MS: report a green thread that keeps the
+                             * OS thread this long while others wait (watchdog.h); 0: off */
 };
 
 extern struct gp_config gp__config;

@@ -16,6 +16,7 @@
 #include "signals.h"
 #include "tsd.h"
 #include "waitq.h"
+#include "watchdog.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -80,6 +81,7 @@ static void finish_switch_in(void)
         if (dead->detached)
             forget(dead);
     }
+    gp__watchdog_switched();
     gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     errno = gp__current->saved_errno;
     gp__signal_switch_in(sched.prev, gp__current);
@@ -254,6 +256,7 @@ static int start_scheduler(void)
     sched.os_tid = gettid();
     gp__sched_live = 1;
     gp__current = main;
+    gp__watchdog_start();
     return 0;
 fail:
     free(main);
