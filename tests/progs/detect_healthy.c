@@ -1,8 +1,10 @@
 /* A healthy program under load: PAIRS pairs of threads exchange small messages over pipes
  * with blocking reads and writes for RUN_S seconds of wall time. Every thread waits often,
  * so none holds the OS thread for long under the shim: the blocking detector must stay
- * silent. */
+ * silent. With REPORT_OS_THREADS=1 it reports its OS thread count while every thread runs
+ * (under the shim: 1, and 2 with the detector's watchdog). */
 #include "detect_util.h"
+#include "thread_prog.h"
 
 #include <stdbool.h>
 
@@ -12,6 +14,7 @@
 struct pair {
     int requests[2], replies[2];
     bool correct;
+    bool first; /* its pinger reports the OS thread count */
 };
 
 static void write_int(int fd, int v) { DETECT_CHECK(write(fd, &v, sizeof v) == sizeof v, "write"); }
@@ -28,6 +31,8 @@ static void *pinger(void *arg)
         int reply;
         DETECT_CHECK(read_int(p->replies[0], &reply), "read reply");
         p->correct = p->correct && reply == i + 1;
+        if (i == 0 && p->first)
+            report_os_threads("running");
     }
     close(p->requests[1]);
     return NULL;
@@ -48,6 +53,7 @@ int main(void)
     static struct pair pairs[PAIRS];
     pthread_t threads[2 * PAIRS];
     for (int i = 0; i < PAIRS; i++) {
+        pairs[i].first = i == PAIRS - 1; /* the last started: every thread exists */
         DETECT_CHECK(pipe(pairs[i].requests) == 0 && pipe(pairs[i].replies) == 0, "pipe");
         threads[2 * i] = detect_start(replier, &pairs[i]);
         threads[2 * i + 1] = detect_start(pinger, &pairs[i]);
