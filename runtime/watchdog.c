@@ -12,8 +12,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -50,6 +53,8 @@ static struct {
 } capture;
 
 static pthread_t scheduler_thread; /* the OS thread the watchdog asks */
+/* Its /proc/self/task/TID/schedstat, or -1: "cpu-ns runqueue-wait-ns timeslices". */
+static int schedstat_fd = -1;
 
 /* ---- on the scheduler's OS thread, in signal context ---- */
 
@@ -177,6 +182,19 @@ static void report(int64_t held_ms, size_t others, bool answered)
         report_frame(i - first, (uintptr_t)capture.frames[i], i != first);
 }
 
+/* Nanoseconds the scheduler's OS thread has waited for a CPU (runnable, not running) since
+ * it started, or 0 when the kernel does not say (no CONFIG_SCHED_INFO). */
+static int64_t cpu_wait_ns(void)
+{
+    char text[96];
+    ssize_t n = schedstat_fd < 0 ? -1 : gp__real.pread(schedstat_fd, text, sizeof text - 1, 0);
+    if (n <= 0)
+        return 0;
+    text[n] = '\0';
+    const char *wait = strchr(text, ' ');
+    return wait ? strtoll(wait + 1, NULL, 10) : 0;
+}
+
 static void *watch(void *unused)
 {
     (void)unused;
@@ -185,6 +203,7 @@ static void *watch(void *unused)
     const int64_t period_ms = warn_ms >= 4 ? warn_ms / 4 : 1;
     uint64_t last = __atomic_load_n(&gp__watchdog_switches, __ATOMIC_RELAXED);
     int64_t since = gp__now_ns();
+    int64_t waited_before = -1; /* cpu_wait_ns() at the hold's first look, once taken */
     bool asked = false; /* about the hold that began at since: one report per hold */
     for (;;) {
         sleep_ms(period_ms);
@@ -195,18 +214,33 @@ static void *watch(void *unused)
              * now makes every reported time a lower bound. */
             last = switches;
             since = now;
+            waited_before = -1;
             asked = false;
             continue;
         }
-        int64_t held_ms = (now - since) / 1000000;
+        /* Time the kernel kept the OS thread off every CPU (a busy machine) is no hold of
+         * the green thread's: without this, a preemption of a few ms on a loaded machine
+         * looked like a hold to a small threshold. (Measured from the hold's first look,
+         * so at most one period of such waiting still counts.) */
+        int64_t waited = cpu_wait_ns();
+        if (waited_before < 0)
+            waited_before = waited;
+        int64_t held_ms = (now - since - (waited - waited_before)) / 1000000;
         /* A racy read of a count that only the scheduler's thread writes: an old value
          * only delays a report by one period. */
         size_t live = __atomic_load_n(&gp__sched_live, __ATOMIC_RELAXED);
         if (asked || held_ms < warn_ms || live <= 1)
             continue;
-        asked = true;
         bool answered = ask(switches);
-        if (!answered || (!capture.ended && !capture.hub))
+        bool holder = !answered || (!capture.ended && !capture.hub);
+        /* The kernel counts a wait for a CPU once it is over: a thread that was waiting at
+         * the look above has run since (it took the signal), so look again. A wait that
+         * came after the look is subtracted too: a report is rather late than wrong. */
+        if (answered && holder)
+            held_ms = (now - since - (cpu_wait_ns() - waited_before)) / 1000000;
+        /* A hold by the hub is asked about once; too short a hold, again next period. */
+        asked = !holder || held_ms >= warn_ms;
+        if (holder && asked)
             report(held_ms, live - 1, answered);
         __atomic_store_n(&capture.state, IDLE, __ATOMIC_RELAXED);
     }
@@ -253,6 +287,11 @@ static void start_thread(void)
 static void target_this_thread(void)
 {
     scheduler_thread = gp__real.pthread_self();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", (int)gettid());
+    if (schedstat_fd >= 0)
+        gp__real.close(schedstat_fd); /* the parent's thread's, in a fork child */
+    schedstat_fd = gp__real.open(path, O_RDONLY | O_CLOEXEC);
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, gp__watchdog_signal);
