@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -53,8 +54,13 @@ static struct {
 } capture;
 
 static pthread_t scheduler_thread; /* the OS thread the watchdog asks */
-/* Its /proc/self/task/TID/schedstat, or -1: "cpu-ns runqueue-wait-ns timeslices". */
+/* Its /proc/self/task/TID/schedstat ("cpu-ns runqueue-wait-ns timeslices"), or -1; and
+ * the file's identity: the descriptor lives in the program's table, where the program may
+ * close it and get its number back for a file of its own (closefrom in a daemon), which the
+ * watchdog must then never read. */
 static int schedstat_fd = -1;
+static dev_t schedstat_dev;
+static ino_t schedstat_ino;
 
 /* ---- on the scheduler's OS thread, in signal context ---- */
 
@@ -186,6 +192,10 @@ static void report(int64_t held_ms, size_t others, bool answered)
  * it started, or 0 when the kernel does not say (no CONFIG_SCHED_INFO). */
 static int64_t cpu_wait_ns(void)
 {
+    struct stat st;
+    if (schedstat_fd >= 0 && (fstat(schedstat_fd, &st) != 0 || st.st_dev != schedstat_dev ||
+                              st.st_ino != schedstat_ino))
+        schedstat_fd = -1; /* no longer ours: not to be closed either */
     char text[96];
     ssize_t n = schedstat_fd < 0 ? -1 : gp__real.pread(schedstat_fd, text, sizeof text - 1, 0);
     if (n <= 0)
@@ -292,6 +302,11 @@ static void target_this_thread(void)
     if (schedstat_fd >= 0)
         gp__real.close(schedstat_fd); /* the parent's thread's, in a fork child */
     schedstat_fd = gp__real.open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (schedstat_fd >= 0 && fstat(schedstat_fd, &st) == 0) {
+        schedstat_dev = st.st_dev;
+        schedstat_ino = st.st_ino;
+    }
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, gp__watchdog_signal);

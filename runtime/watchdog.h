@@ -13,7 +13,14 @@
  * a real-time signal whose handler records the running green thread and a backtrace; the
  * watchdog symbolizes and writes the report, so nothing but the capture runs in signal
  * context. A hold by the hub (blocked in the kernel because nothing is runnable: an idle
- * program) is no report.
+ * program) is no report. Time the kernel kept the OS thread waiting for a CPU (a loaded
+ * machine; /proc/self/task/TID/schedstat's run delay) is no hold either.
+ *
+ * Why "while others exist" and not "while others are runnable": a thread that keeps the OS
+ * thread starves every other green thread, also those waiting for I/O or a timer, which
+ * cannot even be polled meanwhile (the hub polls only when a thread switches), so whether
+ * one of them would be runnable is unknown, and beside the point. A program with one green
+ * thread starves nobody and gets no report.
  *
  * The signal. The highest real-time signal (SIGRTMAX down to SIGRTMIN) that is at SIG_DFL
  * when the scheduler starts: programs that use real-time signals (POSIX timers, glib, JVMs)
@@ -25,9 +32,14 @@
  * shim does not cover that the kernel never restarts (nanosleep, poll, epoll_wait: signal(7))
  * returns EINTR, once per report, as with any signal that has a handler.
  *
- * Cost: when the setting is off, no thread, no timer, no signal, and on the switch path
- * only the counter. When on, a thread that wakes four times per N ms, and one signal per
- * hold of N ms or more (also one per idle stretch of the hub of N ms or more). */
+ * Cost: when the setting is off, no thread, no timer, no signal, no descriptor, and on the
+ * switch path only the counter. When on, a thread that wakes four times per N ms (and reads
+ * schedstat, through one descriptor kept open, at each look during a hold), and one signal
+ * per hold of N ms or more (also one per idle stretch of the hub of N ms or more). Being a
+ * second OS thread, it also ends the kernel's single-threaded fast paths (a file table that
+ * is not shared: every system call on a descriptor then counts a reference), as the pool's
+ * first worker does: about 10% on a pipe ping-pong, nothing measurable on switches
+ * (scripts/bench-detector). */
 #ifndef GP_WATCHDOG_H
 #define GP_WATCHDOG_H
 
