@@ -62,6 +62,9 @@ CFLAGS_stdio_unlocked_calls := -O0
 CFLAGS_stdio_fortify      := -O2 -D_FORTIFY_SOURCE=2
 # Cleanup handlers as cleanup attributes (pthread.h with __EXCEPTIONS).
 CFLAGS_thr_cleanup_eh     := -fexceptions
+# Readable backtraces: the detector's report names the functions the executable exports.
+PROG_LDLIBS_detect_spin   := -rdynamic
+PROG_LDLIBS_detect_block  := -rdynamic
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 

@@ -15,6 +15,8 @@
 enum { MIN_STACK = 16 * 1024 };
 /* eventlet's tpool starts 20 threads by default (EVENTLET_THREADPOOL_SIZE): the same here. */
 enum { DEFAULT_POOL_SIZE = 20, MAX_POOL_SIZE = 1024 };
+/* A day: a longer threshold is surely a typo (and keeps the watchdog's arithmetic small). */
+enum { MAX_BLOCK_WARN_MS = 86400000 };
 #define MAX_STACK ((size_t)1 << 30)
 
 struct gp_config gp__config;
@@ -81,18 +83,34 @@ static void load_disable(void)
     gp__config.disabled = v[0] == '1';
 }
 
+/* A whole number from min to max (digits only), or bad_setting with expected. */
+static unsigned parse_count(const char *name, const char *v, unsigned long min,
+                            unsigned long max, const char *expected)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < min || n > max)
+        bad_setting(name, v, expected);
+    return (unsigned)n;
+}
+
 static void load_pool_size(void)
 {
     gp__config.pool_size = DEFAULT_POOL_SIZE;
     const char *v = getenv("GREENPATCH_POOL_SIZE");
-    if (!v)
-        return;
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > MAX_POOL_SIZE)
-        bad_setting("GREENPATCH_POOL_SIZE", v, "give a number of worker threads from 1 to 1024");
-    gp__config.pool_size = (unsigned)n;
+    if (v)
+        gp__config.pool_size = parse_count("GREENPATCH_POOL_SIZE", v, 1, MAX_POOL_SIZE,
+                                           "give a number of worker threads from 1 to 1024");
+}
+
+static void load_block_warn(void)
+{
+    const char *v = getenv("GREENPATCH_BLOCK_WARN_MS");
+    if (v)
+        gp__config.block_warn_ms =
+            parse_count("GREENPATCH_BLOCK_WARN_MS", v, 1, MAX_BLOCK_WARN_MS,
+                        "give milliseconds from 1 to 86400000 (a day)");
 }
 
 #define GP_COUNT(array) (sizeof(array) / sizeof((array)[0]))
@@ -132,4 +150,5 @@ void gp__config_load(void)
     load_pool_size();
     load_file_io();
     load_tls();
+    load_block_warn();
 }

@@ -28,6 +28,8 @@ struct gp_config {
     unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
     enum gp_file_io file_io; /* GREENPATCH_FILE_IO=auto|inline|pool; default auto */
     enum gp_tls_mode tls;    /* GREENPATCH_TLS=copy|shared; default copy */
+    unsigned block_warn_ms; /* GREENPATCH_BLOCK_WARN_MS: report a green thread that keeps the
+                             * OS thread this long while others wait (watchdog.h); 0: off */
 };
 
 extern struct gp_config gp__config;

@@ -17,6 +17,7 @@
 #include "tls.h"
 #include "tsd.h"
 #include "waitq.h"
+#include "watchdog.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -82,6 +83,7 @@ static void finish_switch_in(void)
         if (dead->detached)
             forget(dead);
     }
+    gp__watchdog_switched();
     gp__resolver_switched_in(gp__current); /* may allocate: before errno is restored */
     if (!gp__current->is_hub)
         gp__tls_switch_in(gp__current);
@@ -259,6 +261,7 @@ static int start_scheduler(void)
     sched.os_tid = gettid();
     gp__sched_live = 1;
     gp__current = main;
+    gp__watchdog_start();
     return 0;
 fail:
     free(main);

@@ -21,6 +21,7 @@
 #include "hub.h"
 #include "list.h"
 #include "real.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -195,6 +196,10 @@ static void set_real_mask(uint64_t bits)
 {
     sigset_t s;
     sigemptyset(&s);
+    /* The blocking detector's signal must reach the OS thread whatever the running thread
+     * blocks (watchdog.h); the thread's own mask still says what the program set. */
+    if (gp__watchdog_signal)
+        bits &= ~gp__sigbit(gp__watchdog_signal);
     gp__sigset_store(&s, bits);
     gp__real.pthread_sigmask(SIG_SETMASK, &s, NULL);
 }
@@ -452,10 +457,43 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
         gp__hub_wake_from_signal();
 }
 
+/* The blocking detector's signal (watchdog.h): its handler stays in the kernel, and
+ * forwards what does not come from the watchdog to gp__signal_forward; the program's
+ * action is kept here and shown to the program, as for any signal. */
+static void watchdog_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    sigset_t saved;
+    block_all(&saved);
+    struct sigaction previous = program_action[sig];
+    if (act)
+        program_action[sig] = *act;
+    unblock_saved(&saved);
+    if (old)
+        *old = previous;
+}
+
+void gp__signal_forward(int sig, siginfo_t *info, void *uctx)
+{
+    const struct sigaction *a = &program_action[sig];
+    if (has_handler(a)) {
+        trampoline(sig, info, uctx);
+    } else if (a->sa_handler == SIG_DFL) {
+        /* A real-time signal's default action ends the process: once the watchdog's
+         * handler returns, the signal raised again finds the default action. */
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        gp__real.sigaction(sig, &dfl, NULL);
+        gp__real.pthread_kill(gp__real.pthread_self(), sig);
+    }
+}
+
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (sig == SIGSEGV && gp__guard_action(act, old))
         return 0;
+    if (sig == gp__watchdog_signal && sig) {
+        watchdog_action(sig, act, old);
+        return 0;
+    }
     if (!wrappable(sig))
         return gp__real.sigaction(sig, act, old) == 0 ? 0 : -errno;
     struct sigaction installed;

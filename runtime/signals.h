@@ -48,6 +48,10 @@ static inline void gp__sigset_store(sigset_t *s, uint64_t bits) { s->__val[0] = 
  * program's previous action in old, as sigaction(2) does. Returns 0 or a negative errno. */
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old);
 
+/* A signal of the blocking detector's number that the watchdog did not send (watchdog.h):
+ * delivered as the program's action for it says, as the kernel would have. */
+void gp__signal_forward(int sig, siginfo_t *info, void *uctx);
+
 /* The calling green thread's mask, as pthread_sigmask(how, set, old) changes and reports
  * it. Signals it unblocks that were pending are handled before it returns, or, inside an
  * interruptible wait (a wait with a mask of its own), end that wait. Returns 0 or
