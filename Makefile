@@ -40,6 +40,11 @@ BENCH        := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
                 $(BUILD)/bench/tls_yield_1k $(BUILD)/bench/tls_yield_64k
 TESTS_SRC    := $(sort $(wildcard tests/test_*.c))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TESTS_SRC))
+# Real programs under the shim (tests/compat/): Criterion tests and the clients they run.
+COMPAT_SRC   := $(sort $(wildcard tests/compat/test_*.c))
+COMPAT       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(COMPAT_SRC))
+COMPAT_PROGS_SRC := $(sort $(wildcard tests/compat/progs/*.c))
+COMPAT_PROGS := $(patsubst tests/compat/progs/%.c,$(BUILD)/tests/compat/progs/%,$(COMPAT_PROGS_SRC))
 
 # Extra libraries for individual helper programs: PROG_LDLIBS_<name>.
 PROG_LDLIBS_libevent_user := -levent
@@ -86,7 +91,7 @@ $(LIB): $(LIB_OBJ) $(MAP)
 
 progs: $(PROGS) $(PROG_LIBS)
 examples: $(EXAMPLES)
-tests: $(TESTS)
+tests: $(TESTS) $(COMPAT) $(COMPAT_PROGS)
 # Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
 bench: $(BENCH)
 
@@ -127,6 +132,18 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/harness.c tests/harness.h $(RUNTIME_
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Iruntime -Itests $(SAN) $< tests/harness.c \
 	      $(RUNTIME_OBJ) $(BOOST_CONTEXT_A) -o $@ -lcriterion -ldl -pthread
+
+# Compat tests only run programs: they link the harness, never the runtime.
+$(BUILD)/tests/compat/test_%: tests/compat/test_%.c tests/compat/compat.c tests/compat/compat.h \
+                              tests/harness.c tests/harness.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Itests -Itests/compat $(SAN) $< \
+	      tests/compat/compat.c tests/harness.c -o $@ -lcriterion -pthread
+
+# The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries.
+$(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_PROG) $< -o $@ $(COMPAT_LDLIBS_$*)
 
 setup:
 	@scripts/setup
