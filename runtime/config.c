@@ -73,14 +73,15 @@ static void load_stack_size(void)
     gp__config.stack_size = size;
 }
 
-static void load_disable(void)
+/* A setting that is 0 or 1; false when unset. */
+static bool load_flag(const char *name, const char *expected)
 {
-    const char *v = getenv("GREENPATCH_DISABLE");
+    const char *v = getenv(name);
     if (!v)
-        return;
+        return false;
     if (strcmp(v, "0") && strcmp(v, "1"))
-        bad_setting("GREENPATCH_DISABLE", v, "use 1 to pass every call to libc, or 0");
-    gp__config.disabled = v[0] == '1';
+        bad_setting(name, v, expected);
+    return v[0] == '1';
 }
 
 /* A whole number from min to max (digits only), or bad_setting with expected. */
@@ -145,7 +146,10 @@ static void load_tls(void)
 
 void gp__config_load(void)
 {
-    load_disable();
+    gp__config.disabled =
+        load_flag("GREENPATCH_DISABLE", "use 1 to pass every call to libc, or 0");
+    gp__config.no_inherit = load_flag(
+        "GREENPATCH_NO_INHERIT", "use 1 to keep the shim out of the programs this one runs, or 0");
     load_stack_size();
     load_pool_size();
     load_file_io();

@@ -25,6 +25,8 @@ struct gp_config {
     size_t native_stack_size; /* what glibc gives a new pthread (the RLIMIT_STACK size) */
     size_t guard_size; /* glibc's default guard size for pthreads (one page) */
     bool disabled;     /* GREENPATCH_DISABLE=1: every call passes straight to libc */
+    bool no_inherit;   /* GREENPATCH_NO_INHERIT=1: the programs this one execs run without
+                        * the shim (inherit.h) */
     unsigned pool_size; /* GREENPATCH_POOL_SIZE: most worker threads at once (pool.h) */
     enum gp_file_io file_io; /* GREENPATCH_FILE_IO=auto|inline|pool; default auto */
     enum gp_tls_mode tls;    /* GREENPATCH_TLS=copy|shared; default copy */
