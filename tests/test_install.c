@@ -468,3 +468,25 @@ Test(install, wrapper_passes_a_bad_value_to_the_library_which_exits_2)
     cr_expect(strstr(r.err, "GREENPATCH_POOL_SIZE=\"0\" is not valid"), "%s", r.err);
     run_result_free(&r);
 }
+
+Test(install, wrapper_reports_a_command_it_cannot_run_as_the_shell_does)
+{
+    static const struct {
+        const char *command;
+        int exit_code;
+        const char *error;
+    } cases[] = {
+        {"no-such-command-here", 127, "greenpatch: no-such-command-here: command not found\n"},
+        {"/nonexistent/program", 127, "greenpatch: /nonexistent/program: no such file\n"},
+        {"/etc/passwd", 126, "greenpatch: /etc/passwd: cannot execute\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct run_result r;
+        run_wrapper(&r, (const char *[]){"--lib", shim_library_path(), cases[i].command, NULL},
+                    NULL);
+        cr_expect_eq(r.exit_code, cases[i].exit_code, "%s: exit %d", cases[i].command,
+                     r.exit_code);
+        cr_expect_str_eq(r.err, cases[i].error);
+        run_result_free(&r);
+    }
+}
