@@ -217,6 +217,7 @@ demo: setup
 # docs/coverage.md is generated from the code (tests/test_coverage.c checks it is current).
 coverage:
 	@mkdir -p docs && scripts/coverage > docs/coverage.md
+	@scripts/coverage --readme > README.md.new && mv README.md.new README.md
 
 clean:
 	rm -rf build build-asan
