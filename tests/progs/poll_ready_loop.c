@@ -87,7 +87,7 @@ int main(void)
         pthread_create(&w, NULL, waiter, NULL);
         pthread_create(&s, NULL, spinner, NULL);
         while (!atomic_load(&spinning))
-            sched_yield();
+            usleep(1000);
         if (write(pipe_fds[1], "x", 1) != 1)
             return 1;
         void *ready;
