@@ -341,3 +341,59 @@ Test(redis, benchmark_with_four_threads_completes_every_request_under_the_shim)
     free(native.counts);
     free(shim.counts);
 }
+
+/* ---- a limit: --io-threads ---- */
+
+/* With I/O threads, Redis's main thread hands the clients' writes to them and then spins
+ * until they report done (handleClientsWithPendingWritesUsingThreads), and the I/O threads
+ * spin before they sleep: threads that wait for each other by spinning, which no M:1 shim
+ * can run (README, Limits). The server stops serving under the shim; what the shim owes
+ * is to say where, and the blocking detector does: it names the spinning function. */
+Test(redis, io_threads_spin_for_each_other_and_the_detector_names_where)
+{
+    if (!dir)
+        cr_assert((dir = compat_tempdir("redis")));
+    char *server = installed("redis-server"), *bench = installed("redis-benchmark");
+    char port_arg[16], log[4096], bench_log[4096];
+    snprintf(log, sizeof log, "%s/redis-io-threads.log", dir);
+    snprintf(bench_log, sizeof bench_log, "%s/benchmark-io-threads.log", dir);
+    int port = compat_free_port();
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    const char *const argv[] = {server, "--port", port_arg, "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", dir, "--daemonize", "no",
+                                "--jemalloc-bg-thread", "no", "--io-threads", "4",
+                                "--io-threads-do-reads", "yes", NULL};
+    const char *const env[] = {"GREENPATCH_BLOCK_WARN_MS=200", NULL};
+    running[0] = compat_start(RUN_SHIM, argv, env, log);
+    cr_assert(compat_wait_port(port, running[0], START_TIMEOUT_S),
+              "redis-server with --io-threads did not start under the shim: see %s", log);
+    /* 50 clients at once leave more pending writes than the 8 that start the I/O threads. */
+    const char *const bench_argv[] = {bench, "-p", port_arg, "-n", "100000", "-c", "50",
+                                      "-t", "set", "-q", NULL};
+    running[1] = compat_start(RUN_NATIVE, bench_argv, NULL, bench_log);
+    bool named = false;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    for (int i = 0; i < 20 * 20 && !named; i++) {
+        nanosleep(&pause, NULL);
+        FILE *f = fopen(log, "r");
+        char line[1024];
+        bool report = false;
+        while (f && fgets(line, sizeof line, f)) {
+            report |= strstr(line, "has held the OS thread") != NULL;
+            named |= report && strstr(line, "UsingThreads") != NULL;
+        }
+        if (f)
+            fclose(f);
+    }
+    cr_expect(named,
+              "redis-server --io-threads under the shim: no detector report naming the "
+              "function that spins (handleClients...UsingThreads) within 20 s: see %s",
+              log);
+    /* The spinning server never runs its SIGTERM handler: it is killed. */
+    compat_stop(running[1], 1);
+    running[1] = -1;
+    compat_stop(running[0], 1);
+    running[0] = -1;
+    free(server);
+    free(bench);
+}
