@@ -2,7 +2,10 @@
 #include "init.h"
 
 #include "config.h"
+#include "inspect.h"
+#include "log.h"
 #include "real.h"
+#include "stats.h"
 
 #include <errno.h>
 
@@ -22,6 +25,9 @@ bool gp__init_slow(void)
         return true;
     loading = true;
     gp__config_load();
+    gp__log_start();
+    gp__inspect_start();
+    gp__stats_start();
     loading = false;
     errno = saved;
     __atomic_store_n(&gp__ready, true, __ATOMIC_RELEASE);

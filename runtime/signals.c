@@ -17,6 +17,7 @@
 
 #include "cancel.h"
 #include "clock.h"
+#include "config.h"
 #include "guard.h"
 #include "hub.h"
 #include "list.h"
@@ -196,10 +197,13 @@ static void set_real_mask(uint64_t bits)
 {
     sigset_t s;
     sigemptyset(&s);
-    /* The blocking detector's signal must reach the OS thread whatever the running thread
-     * blocks (watchdog.h); the thread's own mask still says what the program set. */
+    /* The blocking detector's signal and the thread dump's must reach the OS thread
+     * whatever the running thread blocks (watchdog.h, inspect.h); the thread's own mask
+     * still says what the program set. */
     if (gp__watchdog_signal)
         bits &= ~gp__sigbit(gp__watchdog_signal);
+    if (gp__config.dump_signal)
+        bits &= ~gp__sigbit(gp__config.dump_signal);
     gp__sigset_store(&s, bits);
     gp__real.pthread_sigmask(SIG_SETMASK, &s, NULL);
 }
@@ -459,7 +463,8 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
 
 /* The blocking detector's signal (watchdog.h): its handler stays in the kernel, and
  * forwards what does not come from the watchdog to gp__signal_forward; the program's
- * action is kept here and shown to the program, as for any signal. */
+ * action is kept here and shown to the program, as for any signal. The same for the thread
+ * dump's signal (inspect.h), whose every delivery is the dump's. */
 static void watchdog_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
     sigset_t saved;
@@ -490,7 +495,7 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
 {
     if (sig == SIGSEGV && gp__guard_action(act, old))
         return 0;
-    if (sig == gp__watchdog_signal && sig) {
+    if (sig && (sig == gp__watchdog_signal || sig == gp__config.dump_signal)) {
         watchdog_action(sig, act, old);
         return 0;
     }
@@ -967,6 +972,12 @@ void gp__signal_spawned(const struct gp_thread *creator, struct gp_thread *t)
 {
     t->sig_blocked = creator->sig_blocked;
     add_thread(t);
+}
+
+void gp__signal_each_thread(void (*fn)(struct gp_thread *t, void *arg), void *arg)
+{
+    for (struct gp_list *l = threads.next; l != &threads; l = l->next)
+        fn(GP_CONTAINER_OF(l, struct gp_thread, sig_link), arg);
 }
 
 void gp__signal_forget_thread(struct gp_thread *t)
