@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "hub.h"
 #include "list.h"
+#include "log.h"
 #include "real.h"
 #include "watchdog.h"
 
@@ -577,6 +578,12 @@ static void deliver_pending(struct entry *e, struct gp_thread *t)
 /* Routes every entry: chooses a thread for those nobody was chosen for, makes due what
  * the chosen thread takes now and wakes it, or hands a thread in sigwait what it waits
  * for. Outside signal context, with no green thread running but the caller. */
+static void log_route(const struct entry *e, const struct gp_thread *t, const char *how)
+{
+    gp__log_debug("signals: SIG%s for %s%llu: %s", sigabbrev_np(e->sig) ?: "?",
+                  t ? "green thread " : "the process", t ? (unsigned long long)t->id : 0, how);
+}
+
 static void route_entries(void)
 {
     for (int i = 0; i < POOL_MAX; i++) {
@@ -588,14 +595,18 @@ static void route_entries(void)
         if (t == ANY || t == PROCESS) {
             t = taker_of(e->sig);
             if (!t) {
-                if (e->state != PENDING || e->target != PROCESS)
+                if (e->state != PENDING || e->target != PROCESS) {
+                    log_route(e, NULL, "pending: every green thread blocks it");
                     entry_move(e, PENDING, PROCESS);
+                }
                 continue;
             }
         }
         if (t->sig_waiting & bit) {
-            if (e->state != PENDING || e->target != t)
+            if (e->state != PENDING || e->target != t) {
+                log_route(e, t, "taken by its sigwait");
                 entry_move(e, PENDING, t);
+            }
             if (t->state == GP_PARKED)
                 gp__sched_unpark(t, GP_WAKE_READY); /* its sigwait takes it */
         } else if (t->sig_blocked & bit) {
@@ -606,8 +617,10 @@ static void route_entries(void)
                 deliver_pending(e, t);
             else if (e->target != t)
                 entry_move(e, DELIVER, t);
-            if (e->state == DELIVER)
+            if (e->state == DELIVER) {
+                log_route(e, t, "its handler runs on that thread");
                 wake_for_handlers(t);
+            }
         }
     }
 }
