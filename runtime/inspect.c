@@ -93,6 +93,8 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 
 void gp__inspect_start(void)
 {
+    if (gp__config.disabled)
+        gp__config.dump_signal = 0; /* every call passes to libc: the signal stays the program's */
     if (!gp__config.dump_signal)
         return;
     /* The first backtrace() loads libgcc's unwinder with dlopen, which must not happen in

@@ -41,7 +41,7 @@ void gp__stats_start(void)
  * atexit handlers. */
 __attribute__((destructor)) static void summary(void)
 {
-    if (!gp__config.stats)
+    if (!gp__config.stats || gp__config.disabled)
         return;
     gp__diag("stats: green threads created: %llu; most alive at once: %llu (main included)",
              (unsigned long long)gp__stats.created,
