@@ -223,8 +223,11 @@ static void dump_thread(struct gp_thread *t, void *arg)
         gp__diag("  no backtrace: it has not waited since the dump was set up");
         return;
     }
-    /* From the shim function the program called (the park site) outwards. */
+    /* From the shim function the program called (the park site) outwards. The first
+     * frames may be backtrace()'s own outside the shim (a sanitizer's interceptor). */
     int first = 0;
+    while (first < tr->n && !gp__backtrace_in_shim((uintptr_t)tr->frames[first]))
+        first++;
     while (first < tr->n && gp__backtrace_in_shim((uintptr_t)tr->frames[first]))
         first++;
     gp__backtrace_write(tr->frames, tr->n, first > 0 ? first - 1 : 0, false);
