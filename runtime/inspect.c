@@ -3,6 +3,7 @@
 
 #include "backtrace.h"
 #include "diag.h"
+#include "fiber.h"
 #include "hub.h"
 #include "identity.h"
 #include "real.h"
@@ -18,14 +19,9 @@
 #include <unistd.h>
 
 enum {
-    TRACE_FRAMES = 32,  /* a park's: the shim's few frames, then the program's */
+    TRACE_FRAMES = 48,  /* a waiting thread's: the shim's few frames, then the program's */
     SIGNAL_FRAMES = 64, /* the handler's, through the signal frame */
     FDS_SHOWN = 8,      /* of a poll on many fds, the first few */
-};
-
-struct gp_park_trace {
-    int n;
-    void *frames[TRACE_FRAMES];
 };
 
 volatile sig_atomic_t gp__inspect_dump_due;
@@ -39,27 +35,6 @@ static struct {
     int nframes;
     void *frames[SIGNAL_FRAMES];
 } at_signal;
-
-/* ---- on a green thread, about to park or yield ---- */
-
-/* Not inlined: its own frame is the first of the trace, which the dump leaves out with the
- * shim's others. */
-__attribute__((noinline)) void gp__inspect_trace(struct gp_thread *t)
-{
-    if (!t->park.trace) {
-        t->park.trace = malloc(sizeof *t->park.trace);
-        if (!t->park.trace)
-            return;
-    }
-    t->park.trace->n = backtrace(t->park.trace->frames, TRACE_FRAMES);
-    t->park.since = gp__now_ns();
-}
-
-void gp__inspect_forget(struct gp_thread *t)
-{
-    free(t->park.trace);
-    t->park.trace = NULL;
-}
 
 /* ---- in signal context ---- */
 
@@ -194,11 +169,23 @@ static void describe_park(const struct gp_thread *t, int64_t now, char *text, si
                  seconds(p->deadline - now));
 }
 
+struct trace {
+    int n;
+    void *frames[TRACE_FRAMES];
+};
+
+/* Runs on the probed thread's stack. */
+static void take_trace(void *arg)
+{
+    struct trace *tr = arg;
+    tr->n = backtrace(tr->frames, TRACE_FRAMES);
+}
+
 static void dump_thread(struct gp_thread *t, void *arg)
 {
     int64_t now = *(const int64_t *)arg;
     char state[512];
-    bool started = t->is_main || t->park.trace;
+    bool started = t->fiber.started;
     switch (t->state) {
     case GP_PARKED:
         describe_park(t, now, state, sizeof state);
@@ -218,19 +205,18 @@ static void dump_thread(struct gp_thread *t, void *arg)
         gp__backtrace_write(start, 1, 0, true);
         return;
     }
-    const struct gp_park_trace *tr = t->park.trace;
-    if (!tr) {
-        gp__diag("  no backtrace: it has not waited since the dump was set up");
-        return;
-    }
+    /* Its backtrace, taken on its own stack (fiber.h): the unwinder starts only from the
+     * stack it runs on. */
+    struct trace tr;
+    gp__fiber_probe(&gp__current->fiber, &t->fiber, take_trace, &tr);
     /* From the shim function the program called (the park site) outwards. The first
      * frames may be backtrace()'s own outside the shim (a sanitizer's interceptor). */
     int first = 0;
-    while (first < tr->n && !gp__backtrace_in_shim((uintptr_t)tr->frames[first]))
+    while (first < tr.n && !gp__backtrace_in_shim((uintptr_t)tr.frames[first]))
         first++;
-    while (first < tr->n && gp__backtrace_in_shim((uintptr_t)tr->frames[first]))
+    while (first < tr.n && gp__backtrace_in_shim((uintptr_t)tr.frames[first]))
         first++;
-    gp__backtrace_write(tr->frames, tr->n, first > 0 ? first - 1 : 0, false);
+    gp__backtrace_write(tr.frames, tr.n, first > 0 ? first - 1 : 0, false);
 }
 
 void gp__inspect_dump(void)

@@ -10,18 +10,21 @@
  * thread's backtrace (as the detector's handler does, watchdog.c), and makes the next
  * switch go to the hub (waking it if it sleeps in the kernel); the hub writes the dump
  * between two polls, when every green thread is switched out and nothing changes under
- * it. A parked thread's backtrace cannot be taken later from its saved fiber context (the
- * program's code has no frame pointers as a rule, and libgcc's unwinder starts only from
- * the stack it runs on): each park and yield takes it, with backtrace(), on the thread's own
- * stack, while the dump is on. A program whose one green thread never lets go of the OS
- * thread gets its dump when it does: for such a program use GREENPATCH_BLOCK_WARN_MS.
+ * it. A waiting thread's backtrace cannot be read from its saved fiber context from
+ * outside (the program's code has no frame pointers as a rule, and libgcc's unwinder starts
+ * only from the stack it runs on), so the hub "probes" each one (gp__fiber_probe): it
+ * switches to the thread's stack, where backtrace() runs inside the switch the thread waits
+ * in, and straight back, with nothing else of the thread's run (no signal mask, TLS or
+ * errno change: only the fiber switch itself). A thread that has never run shows its start
+ * routine. A program whose one green thread never lets go of the OS thread gets its dump
+ * when it does: for such a program use GREENPATCH_BLOCK_WARN_MS.
  *
  * The signal is the shim's from load on: the program's sigaction for it is kept and shown
  * to it but never installed, and no green thread's mask holds it out.
  *
- * Cost: off, one load and branch on each park, yield, unpark and switch-in. On, a
- * backtrace() at each park and yield (about a microsecond: bench/yield_pingpong) and a
- * clock read at each change of state. */
+ * Cost: off, one load and branch on each park, yield, unpark and switch-in (and, in each
+ * switch, the test for a probe). On, a clock read at each change of state (the time in
+ * it). The waits say what they wait for whatever the setting: a field write or two. */
 #ifndef GP_INSPECT_H
 #define GP_INSPECT_H
 
@@ -37,17 +40,9 @@ extern volatile sig_atomic_t gp__inspect_dump_due;
 /* Installs the dump's handler when the setting is on; called once the settings are read. */
 void gp__inspect_start(void);
 
-void gp__inspect_trace(struct gp_thread *t);
 void gp__inspect_dump(void);
 
-/* t is about to park or yield, on its own stack: where and since when. */
-static inline void gp__inspect_parking(struct gp_thread *t)
-{
-    if (__builtin_expect(gp__config.dump_signal != 0, 0))
-        gp__inspect_trace(t);
-}
-
-/* t entered a new state (runnable, running). */
+/* t entered a new state (parked, runnable, running). */
 static inline void gp__inspect_state(struct gp_thread *t)
 {
     if (__builtin_expect(gp__config.dump_signal != 0, 0))
@@ -75,8 +70,5 @@ static inline void gp__inspect_say_default(enum gp_park_what what, const void *o
     if (gp__current->park.what == GP_PARK_NONE)
         gp__inspect_say(what, obj);
 }
-
-/* t is gone for good: its trace goes too. */
-void gp__inspect_forget(struct gp_thread *t);
 
 #endif

@@ -57,10 +57,8 @@ static void finish_switch_in(void);
 static void forget(struct gp_thread *t)
 {
     t->magic = 0;
-    if (!t->is_main) {
-        gp__inspect_forget(t);
+    if (!t->is_main)
         free(t);
-    }
 }
 
 static void switch_to(struct gp_thread *next)
@@ -138,7 +136,7 @@ enum gp_wake gp__sched_park(void)
     if (cur->interrupt != GP_INTR_NEVER && cur->deferred_signals) {
         cur->wake = GP_WAKE_INTERRUPT;
     } else {
-        gp__inspect_parking(cur);
+        gp__inspect_state(cur);
         /* Woken only for a handler, which ran as the thread switched in: the wait goes on,
          * with whatever it registered still in place. */
         do {
@@ -173,7 +171,7 @@ void gp__sched_yield(void)
      * self-pipe, waitpid WNOHANG in a SIGCHLD handler) hung the program. */
     if (!cur || cur->is_hub || gp__signal_in_handler())
         return;
-    gp__inspect_parking(cur);
+    gp__inspect_state(cur);
     cur->state = GP_RUNNABLE;
     gp__list_push_back(&sched.run_queue, &cur->run_link);
     schedule();

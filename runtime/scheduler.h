@@ -52,7 +52,6 @@ enum gp_park_what {
     GP_PARK_SLEEP, /* only its deadline */
 };
 struct gp_hub_fd;
-struct gp_park_trace;
 struct gp_park {
     enum gp_park_what what;
     const void *obj;
@@ -60,7 +59,6 @@ struct gp_park {
     size_t nfds;
     int64_t deadline;            /* of its last park through the hub (clock.h) */
     int64_t since;               /* when it entered its state: kept only with the dump on */
-    struct gp_park_trace *trace; /* inspect.c's, owned: where it parked, with the dump on */
 };
 
 /* Thread-specific values (tsd.h) live in blocks of GP_TSD_BLOCK_SIZE keys, allocated when a
