@@ -208,7 +208,6 @@ struct probe {
 
 struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to)
 {
-    to->started = true;
     asan_before(from, to, false);
     struct gp_transfer t = jump_fcontext(to->ctx, from);
     for (;;) {
@@ -240,14 +239,14 @@ void gp__fiber_probe(struct gp_fiber *self, struct gp_fiber *target, void (*fn)(
 
 void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to)
 {
-    to->started = true;
     asan_before(from, to, true);
     jump_fcontext(to->ctx, from);
     __builtin_unreachable();
 }
 
-struct gp_fiber *gp__fiber_started(struct gp_transfer t)
+struct gp_fiber *gp__fiber_started(struct gp_fiber *self, struct gp_transfer t)
 {
+    self->started = true;
     struct gp_fiber *prev = t.data;
     prev->ctx = t.fctx;
 #if GP_ASAN

@@ -34,7 +34,7 @@ struct gp_fiber {
     gp_fcontext ctx;       /* saved context while not running; owned by the switcher */
     struct gp_stack stack; /* owned; base == NULL for the OS thread's own stack */
     void *asan_fake_stack; /* ASan's bookkeeping across switches (NULL when not built with ASan) */
-    bool started;          /* it has been switched to: while not running, it waits inside
+    bool started;          /* it has run: while not running, it waits inside
                             * gp__fiber_switch */
     bool probe;            /* a prober's stand-in (gp__fiber_probe), never a real fiber */
 };
@@ -59,8 +59,8 @@ void gp__fiber_adopt_current(struct gp_fiber *f);
 struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to);
 /* Like gp__fiber_switch, for a fiber that will never run again. */
 _Noreturn void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to);
-/* First thing a new fiber's entry does with the transfer it received. */
-struct gp_fiber *gp__fiber_started(struct gp_transfer t);
+/* First thing a new fiber self's entry does with the transfer it received. */
+struct gp_fiber *gp__fiber_started(struct gp_fiber *self, struct gp_transfer t);
 
 /* Runs fn(arg) on the stack of target, a started fiber that is not running, and comes back
  * to self, the running fiber: target goes on waiting where it was, and nothing else of its

@@ -193,14 +193,14 @@ static struct gp_thread *new_thread(uint64_t id)
 
 static _Noreturn void thread_entry(struct gp_transfer tr)
 {
-    gp__fiber_started(tr);
+    gp__fiber_started(&gp__current->fiber, tr);
     finish_switch_in();
     gp__sched_exit(gp__cancel_run(gp__current));
 }
 
 static void hub_entry(struct gp_transfer tr)
 {
-    gp__fiber_started(tr);
+    gp__fiber_started(&gp__current->fiber, tr);
     finish_switch_in();
     gp__hub_run();
 }
