@@ -318,6 +318,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
     t->detached = o->detached;
     gp__identity_inherit(t, gp__current);
     t->state = GP_RUNNABLE;
+    gp__inspect_state(t);
     gp__list_push_back(&sched.run_queue, &t->run_link);
     gp__sched_live++;
     gp__stats_spawned();

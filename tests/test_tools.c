@@ -14,7 +14,9 @@
 static const char states_out[] = "joiner: the reader read 'x'\n"
                                  "sleeper: cancelled\n"
                                  "locker: 1\n"
-                                 "waiter: 2\n";
+                                 "waiter: 2\n"
+                                 "yielder: 1\n"
+                                 "late: 3\n";
 static const char stats_out[] = "7 threads made and joined\n";
 
 static void expect_out(const struct run_result *r, const char *prog, const char *how,
@@ -70,7 +72,7 @@ static int count_of(const char *text, const char *needle)
     return n;
 }
 
-/* Six green threads in six states: one dump (the program sends the signal once) with a
+/* Eight green threads in seven states: one dump (the program sends the signal once) with a
  * line for each, the kind of thing waited for (an fd and its direction, a mutex's or
  * condition variable's address, the thread joined, a deadline), the time in the state
  * and a backtrace naming the program's function. The program's own SIGUSR2 handler,
@@ -84,8 +86,8 @@ Test(tools, dump_lists_every_thread_with_its_state_and_backtrace, .timeout = 40)
     cr_expect(!strstr(native.err, "greenpatch"), "natively: %s", native.err);
     run_in_mode(&shim, RUN_SHIM, "tools_states", NULL, env, NULL);
     expect_out(&shim, "tools_states", "under the shim", states_out);
-    cr_expect_eq(count_of(shim.err, "greenpatch: thread dump (signal 12): 6 green threads"), 1,
-                 "one dump of 6 threads expected, stderr:\n%s", shim.err);
+    cr_expect_eq(count_of(shim.err, "greenpatch: thread dump (signal 12): 8 green threads"), 1,
+                 "one dump of 8 threads expected, stderr:\n%s", shim.err);
     cr_expect_eq(count_of(shim.err, "greenpatch: end of thread dump"), 1, "stderr:\n%s",
                  shim.err);
     /* Main sent the signal: it was running, in kill, called from main. */
@@ -100,6 +102,12 @@ Test(tools, dump_lists_every_thread_with_its_state_and_backtrace, .timeout = 40)
                  "cond_thread");
     expect_state(&shim, "green thread 6 \"joiner\": ", "joining green thread 2", "joiner_thread");
     expect_state(&shim, "green thread 1 \"tools_states\" (main): ", "sleeping until ", "main");
+    /* A thread that yielded is runnable, at sched_yield; one that never ran shows its start
+     * routine. */
+    expect_state(&shim, "green thread 7 \"yielder\": ", "runnable", "yielder_thread");
+    const char *late = line_starting(shim.err, "green thread 8 \"late\": runnable, not started yet");
+    cr_expect(late && strstr(late, "its start routine:\ngreenpatch:   #0 late_thread+0 in "),
+              "stderr:\n%s", shim.err);
     run_result_free(&native);
     run_result_free(&shim);
 }

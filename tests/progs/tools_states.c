@@ -1,12 +1,15 @@
 /* Green threads in several states at once, then a SIGUSR2 to itself (the thread dump's
  * signal in tests/test_tools.c): one reads an empty pipe, one sleeps, one waits for a
- * mutex main holds, one waits on a condition variable, one joins the reader. Main then
+ * mutex main holds, one waits on a condition variable, one joins the reader, one yields
+ * in a loop, and one is created just before the signal (under the shim it has not run
+ * when the dump is written). Main then
  * ends every wait and prints what each thread got. The program has a SIGUSR2 handler of
  * its own, which runs natively; under the shim with GREENPATCH_DUMP_SIGNAL=SIGUSR2 the
  * signal is the shim's and the handler never runs (what the program prints is the same
  * either way). */
 #include "tools_util.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -17,6 +20,7 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int cond_flag;
 static pthread_t reader;
 static volatile sig_atomic_t usr2_seen;
+static volatile int stop_yielding;
 
 static void on_usr2(int sig)
 {
@@ -66,6 +70,22 @@ void *joiner_thread(void *arg)
     return got;
 }
 
+void *yielder_thread(void *arg)
+{
+    (void)arg;
+    long yields = 0;
+    while (!stop_yielding)
+        if (sched_yield() == 0)
+            yields++;
+    return (void *)(intptr_t)(yields > 0);
+}
+
+void *late_thread(void *arg)
+{
+    (void)arg;
+    return (void *)3;
+}
+
 static void pause_ms(int ms)
 {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
@@ -84,7 +104,9 @@ int main(void)
     pthread_t locker = tools_start(mutex_thread, NULL, "locker");
     pthread_t waiter = tools_start(cond_thread, NULL, "waiter");
     pthread_t joiner = tools_start(joiner_thread, NULL, "joiner");
+    pthread_t yielder = tools_start(yielder_thread, NULL, "yielder");
     pause_ms(200); /* every thread reaches its wait */
+    pthread_t late = tools_start(late_thread, NULL, "late");
     TOOLS_CHECK(kill(getpid(), SIGUSR2) == 0, "kill");
     pause_ms(200); /* the dump is written meanwhile */
 
@@ -95,6 +117,7 @@ int main(void)
     pthread_mutex_unlock(&cond_lock);
     TOOLS_CHECK(write(pipe_fds[1], "x", 1) == 1, "write");
     pthread_cancel(sleeper);
+    stop_yielding = 1;
 
     void *got;
     tools_join(joiner, &got);
@@ -105,5 +128,9 @@ int main(void)
     printf("locker: %ld\n", (long)(intptr_t)got);
     tools_join(waiter, &got);
     printf("waiter: %ld\n", (long)(intptr_t)got);
+    tools_join(yielder, &got);
+    printf("yielder: %ld\n", (long)(intptr_t)got);
+    tools_join(late, &got);
+    printf("late: %ld\n", (long)(intptr_t)got);
     return 0;
 }
