@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <execinfo.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -73,7 +72,7 @@ void gp__inspect_start(void)
     if (!gp__config.dump_signal)
         return;
     /* The first backtrace() loads libgcc's unwinder with dlopen, which must not happen in
-     * a signal handler or a park: do it now. */
+     * a signal handler: do it now. */
     void *warm[1];
     backtrace(warm, 1);
     /* As the detector's (watchdog.c): nothing interrupts the capture, on the alternate
