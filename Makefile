@@ -74,6 +74,8 @@ CFLAGS_thr_cleanup_eh     := -fexceptions
 # Readable backtraces: the detector's report names the functions the executable exports.
 PROG_LDLIBS_detect_spin   := -rdynamic
 PROG_LDLIBS_detect_block  := -rdynamic
+PROG_LDLIBS_tools_states  := -rdynamic
+PROG_LDLIBS_tools_stats   := -rdynamic
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 

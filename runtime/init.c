@@ -3,7 +3,10 @@
 
 #include "config.h"
 #include "inherit.h"
+#include "inspect.h"
+#include "log.h"
 #include "real.h"
+#include "stats.h"
 
 #include <errno.h>
 
@@ -29,6 +32,9 @@ bool gp__init_slow(void)
     gp__config_load();
     if (gp__config.no_inherit)
         gp__inherit_stop();
+    gp__log_start();
+    gp__inspect_start();
+    gp__stats_start();
     loading = false;
     errno = saved;
     __atomic_store_n(&gp__ready, true, __ATOMIC_RELEASE);
