@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -95,6 +96,45 @@ int compat_stop(pid_t pid, int timeout_s)
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1 - WTERMSIG(status);
+}
+
+/* SigBlk of /proc/PID/task/TID/status, or 0 when the thread has gone. */
+static unsigned long long blocked_signals(pid_t pid, const char *tid)
+{
+    char path[96], line[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    unsigned long long mask = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return mask;
+}
+
+int compat_os_threads(pid_t pid, int *pool_workers)
+{
+    /* Every signal but SIGKILL and SIGSTOP and the two glibc keeps for itself (SIGCANCEL,
+     * SIGSETXID: 32 and 33), which pthread_attr_setsigmask_np leaves unblocked. */
+    const unsigned long long unblockable =
+        1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1) | 1ull << 31 | 1ull << 32;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0, pool = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        n++;
+        pool += (blocked_signals(pid, e->d_name) | unblockable) == ~0ull;
+    }
+    closedir(d);
+    if (pool_workers)
+        *pool_workers = pool;
+    return n;
 }
 
 char *compat_tempdir(const char *tag)

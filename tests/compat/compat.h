@@ -31,6 +31,14 @@ pid_t compat_start(enum run_mode mode, const char *const *argv, const char *cons
  * Returns its exit code, or -1 - signal. */
 int compat_stop(pid_t pid, int timeout_s);
 
+/* The OS threads of a running process (entries of /proc/PID/task), and in *pool_workers
+ * (when not NULL) how many of them block every signal that can be blocked: under the shim
+ * those are its pool's workers (runtime/pool.c), which run the calls that cannot be made
+ * cooperative (name resolution, for one); the program's own threads, green or native, do
+ * not block everything (the ones checked here: Python's, curl's). Returns -1 when the
+ * process is gone. */
+int compat_os_threads(pid_t pid, int *pool_workers);
+
 /* A directory of its own under /tmp, removed with everything in it by compat_rmtree. */
 char *compat_tempdir(const char *tag);
 void compat_rmtree(const char *dir);
