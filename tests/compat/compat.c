@@ -101,7 +101,7 @@ int compat_stop(pid_t pid, int timeout_s)
 /* SigBlk of /proc/PID/task/TID/status, or 0 when the thread has gone. */
 static unsigned long long blocked_signals(pid_t pid, const char *tid)
 {
-    char path[96], line[256];
+    char path[320], line[256];
     snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid, tid);
     FILE *f = fopen(path, "r");
     unsigned long long mask = 0;
