@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 /* One call handed to a worker. It lives on the parked caller's stack, which stays put until
  * the hub has taken done and unparked the caller. */
@@ -61,6 +62,10 @@ static struct job *take_job(bool finished_a_wait)
 static void *worker_main(void *unused)
 {
     (void)unused;
+    /* A name of their own, so that ps -L, top -H, gdb and the tests tell the pool's workers
+     * from the program's threads (otherwise they carry the name of the thread that started
+     * them). */
+    prctl(PR_SET_NAME, GP_POOL_THREAD_NAME);
     bool waited = false;
     for (;;) {
         struct job *j = take_job(waited);

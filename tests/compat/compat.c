@@ -98,27 +98,21 @@ int compat_stop(pid_t pid, int timeout_s)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1 - WTERMSIG(status);
 }
 
-/* SigBlk of /proc/PID/task/TID/status, or 0 when the thread has gone. */
-static unsigned long long blocked_signals(pid_t pid, const char *tid)
+static bool is_pool_worker(pid_t pid, const char *tid)
 {
-    char path[320], line[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid, tid);
+    char path[320], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, tid);
     FILE *f = fopen(path, "r");
-    unsigned long long mask = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
-            break;
-    if (f)
+    if (f) {
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = 0;
         fclose(f);
-    return mask;
+    }
+    return strcmp(comm, "greenpatch-pool\n") == 0;
 }
 
 int compat_os_threads(pid_t pid, int *pool_workers)
 {
-    /* Every signal but SIGKILL and SIGSTOP and the two glibc keeps for itself (SIGCANCEL,
-     * SIGSETXID: 32 and 33), which pthread_attr_setsigmask_np leaves unblocked. */
-    const unsigned long long unblockable =
-        1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1) | 1ull << 31 | 1ull << 32;
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     DIR *d = opendir(dir);
@@ -129,7 +123,7 @@ int compat_os_threads(pid_t pid, int *pool_workers)
         if (e->d_name[0] == '.')
             continue;
         n++;
-        pool += (blocked_signals(pid, e->d_name) | unblockable) == ~0ull;
+        pool += is_pool_worker(pid, e->d_name);
     }
     closedir(d);
     if (pool_workers)
@@ -165,6 +159,17 @@ const char *compat_prog_path(const char *name)
     const char *dir = getenv("GP_COMPAT_PROGS");
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "build/tests/compat/progs", name);
     return path;
+}
+
+const char *compat_data_path(const char *rel)
+{
+    /* scripts/run-tests sets GP_SCRIPTS to the scripts/ directory of the tree. */
+    static __thread char path[4][4096];
+    static __thread int next;
+    char *p = path[next++ % 4];
+    const char *scripts = getenv("GP_SCRIPTS");
+    snprintf(p, sizeof path[0], "%s/../tests/compat/%s", scripts ? scripts : "scripts", rel);
+    return p;
 }
 
 const char *compat_which(const char *name)

@@ -32,11 +32,9 @@ pid_t compat_start(enum run_mode mode, const char *const *argv, const char *cons
 int compat_stop(pid_t pid, int timeout_s);
 
 /* The OS threads of a running process (entries of /proc/PID/task), and in *pool_workers
- * (when not NULL) how many of them block every signal that can be blocked: under the shim
- * those are its pool's workers (runtime/pool.c), which run the calls that cannot be made
- * cooperative (name resolution, for one); the program's own threads, green or native, do
- * not block everything (the ones checked here: Python's, curl's). Returns -1 when the
- * process is gone. */
+ * (when not NULL) how many of them are the shim's pool workers (named "greenpatch-pool",
+ * runtime/pool.h), which run the calls that cannot be made cooperative (name resolution,
+ * for one). Returns -1 when the process is gone. */
 int compat_os_threads(pid_t pid, int *pool_workers);
 
 /* A directory of its own under /tmp, removed with everything in it by compat_rmtree. */
@@ -45,6 +43,9 @@ void compat_rmtree(const char *dir);
 
 /* Full path of a client built from tests/compat/progs/NAME.c. */
 const char *compat_prog_path(const char *name);
+
+/* Full path of tests/compat/REL, a file the tests use (a script, a configuration). */
+const char *compat_data_path(const char *rel);
 
 /* The path of an installed program, or NULL when it is not installed (the test then fails:
  * scripts/setup installs everything the compat tests use). */

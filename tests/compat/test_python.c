@@ -26,16 +26,6 @@
 static const char python[] = "/usr/bin/python3";
 enum { POOL_SIZE_DEFAULT = 20, CONNECTIONS = 1000, ROUNDS = 3 };
 
-/* tests/compat/python/NAME (next to scripts/, where run-tests points GP_SCRIPTS). */
-static const char *python_script(const char *name)
-{
-    static char path[4][4096];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/../tests/compat/python/%s", getenv("GP_SCRIPTS"), name);
-    return p;
-}
-
 /* The "os-threads WHERE" and "pool-workers WHERE" lines of a run of a script reporting with
  * os_threads.py: natively several OS threads and no pool worker; under the shim one OS
  * thread besides the pool's workers. */
@@ -74,7 +64,7 @@ static const char threads_out[] =
 
 Test(python, threads_queue_sleep_socket_and_subprocess, .timeout = 60)
 {
-    const char *script = python_script("threads_socket_subprocess.py");
+    const char *script = compat_data_path("python/threads_socket_subprocess.py");
     const char *const args[] = {script, NULL};
     struct run_pair pair;
     run_both_expect(&pair, python, args, NULL, threads_out, 0);
@@ -99,7 +89,7 @@ static void server_start(struct server *s, enum run_mode mode)
     s->port = compat_free_port();
     char port[16];
     snprintf(port, sizeof port, "%d", s->port);
-    const char *const argv[] = {python, python_script("http_server.py"), port, NULL};
+    const char *const argv[] = {python, compat_data_path("python/http_server.py"), port, NULL};
     s->pid = compat_start(mode, argv, NULL, s->log);
     cr_assert(compat_wait_port(s->port, s->pid, 20), "http_server.py (%s) did not start",
               mode == RUN_SHIM ? "under the shim" : "natively");
@@ -216,7 +206,7 @@ static void run_urllib(struct run_result *r, enum run_mode mode)
     server_start(&s, mode);
     char port[16];
     snprintf(port, sizeof port, "%d", s.port);
-    const char *const args[] = {python_script("urllib_clients.py"), port, urllib_threads,
+    const char *const args[] = {compat_data_path("python/urllib_clients.py"), port, urllib_threads,
                                 urllib_requests, NULL};
     const char *const env[] = {"REPORT_OS_THREADS=1", NULL};
     run_in_mode(r, mode, python, args, env, NULL);
