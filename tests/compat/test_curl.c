@@ -12,7 +12,8 @@
  * to "localhost" and the test says so. The test samples curl's OS threads while it runs
  * (compat_os_threads): under the shim, one OS thread besides the pool workers, and with the
  * resolver in use at least one pool worker in the parallel run (the pool only takes calls
- * from a green thread while another exists: the resolver's threads were green). */
+ * from a green thread while another exists: the resolver's threads were green).
+ * Not run in the ASan build (start_server says why). */
 #include "compat.h"
 
 #include <criterion/criterion.h>
@@ -88,6 +89,11 @@ static char *path_in(const char *fmt, ...)
 
 static void start_server(void)
 {
+    /* With ASan's runtime preloaded (with or without the shim) curl deadlocks at its start
+     * on glibc's setlocale lock, in one thread: libasan initialises inside a call curl
+     * makes with that lock held. Nothing of the shim is involved. */
+    if (sanitized_build())
+        cr_skip_test("curl hangs in setlocale with libasan preloaded, shim or not");
     dir = compat_tempdir("curl");
     cr_assert(dir, "mkdtemp: %s", strerror(errno));
     for (const char *sub = "www\0native\0shim\0"; *sub; sub += strlen(sub) + 1)
