@@ -81,6 +81,18 @@ struct server {
     char log[4200];
 };
 
+/* The server a failed assertion left running, stopped by the suite's fini. */
+static pid_t running;
+
+static void stop_running(void)
+{
+    if (running > 0)
+        compat_stop(running, 10);
+    running = 0;
+}
+
+TestSuite(python, .fini = stop_running);
+
 static void server_start(struct server *s, enum run_mode mode)
 {
     s->dir = compat_tempdir("python");
@@ -90,7 +102,7 @@ static void server_start(struct server *s, enum run_mode mode)
     char port[16];
     snprintf(port, sizeof port, "%d", s->port);
     const char *const argv[] = {python, compat_data_path("python/http_server.py"), port, NULL};
-    s->pid = compat_start(mode, argv, NULL, s->log);
+    s->pid = running = compat_start(mode, argv, NULL, s->log);
     cr_assert(compat_wait_port(s->port, s->pid, 20), "http_server.py (%s) did not start",
               mode == RUN_SHIM ? "under the shim" : "natively");
 }
@@ -113,7 +125,7 @@ static void server_stop(struct server *s, const char *how)
     if (s->pid <= 0)
         return;
     int status = compat_stop(s->pid, 10);
-    s->pid = 0;
+    s->pid = running = 0;
     char *log = slurp(s->log);
     cr_expect_eq(status, 0, "http_server.py %s: ended with %d\nlog:\n%s", how, status, log);
     cr_expect_str_empty(log, "http_server.py %s wrote:\n%s", how, log);
