@@ -198,9 +198,11 @@ static void expect_same(const struct curl_run *native, const struct curl_run *sh
                         const char *what)
 {
     cr_expect(!native->r.timed_out && !shim->r.timed_out, "%s: curl hung", what);
-    cr_expect_str_eq(shim->r.out, native->r.out, "%s: stdout under the shim differs:\n%s\nnative:\n%s",
+    cr_expect_str_eq(shim->r.out, native->r.out,
+                     "%s: stdout under the shim differs:\n%s\nnative:\n%s",
                      what, shim->r.out, native->r.out);
-    cr_expect_str_eq(shim->r.err, native->r.err, "%s: stderr under the shim differs:\n%s\nnative:\n%s",
+    cr_expect_str_eq(shim->r.err, native->r.err,
+                     "%s: stderr under the shim differs:\n%s\nnative:\n%s",
                      what, shim->r.err, native->r.err);
     cr_expect_eq(shim->r.exit_code, native->r.exit_code,
                  "%s: exit %d (signal %d) under the shim, %d natively", what, shim->r.exit_code,
@@ -252,14 +254,16 @@ Test(curl, parallel_200_files_in_one_invocation, .timeout = 120)
     for (enum run_mode mode = RUN_NATIVE; mode <= RUN_SHIM; mode++) {
         char max[16];
         snprintf(max, sizeof max, "%d", PARALLEL_MAX);
-        const char *const args[] = {"--no-progress-meter", "-4", "--fail", "--parallel", "--parallel-max", max,
+        const char *const args[] = {"--no-progress-meter", "-4", "--fail", "--parallel",
+                                    "--parallel-max", max,
                                     "-K", config(mode, "p", 0, FILES - 1), NULL};
         run_curl(&runs[mode], mode, args);
     }
     cr_expect_eq(runs[RUN_NATIVE].r.exit_code, 0, "natively: exit %d\n%s",
                  runs[RUN_NATIVE].r.exit_code, runs[RUN_NATIVE].r.err);
     expect_same(&runs[RUN_NATIVE], &runs[RUN_SHIM], "--parallel");
-    cr_expect(!resolver_used || runs[RUN_SHIM].pool_workers > 0, "under the shim no getaddrinfo went to the pool: "
+    cr_expect(!resolver_used || runs[RUN_SHIM].pool_workers > 0,
+              "under the shim no getaddrinfo went to the pool: "
                  "were the resolver's threads green?");
     for (int i = 0; i < FILES; i++)
         expect_file("p", i);
@@ -297,7 +301,8 @@ Test(curl, missing_file_fails_the_same_way, .timeout = 60)
         const char *const args[] = {"-sS", "-4", "--fail", "-o", "/dev/null", url, NULL};
         run_curl(&runs[mode], mode, args);
     }
-    cr_expect_eq(runs[RUN_NATIVE].r.exit_code, 22, "natively: exit %d", runs[RUN_NATIVE].r.exit_code);
+    cr_expect_eq(runs[RUN_NATIVE].r.exit_code, 22, "natively: exit %d",
+                 runs[RUN_NATIVE].r.exit_code);
     expect_same(&runs[RUN_NATIVE], &runs[RUN_SHIM], "404");
     for (int m = 0; m < 2; m++)
         run_result_free(&runs[m].r);

@@ -169,7 +169,8 @@ static void run_phase(int ep, struct conn *conns, int n, int first, int last)
 static long server_threads(void)
 {
     int fd = connect_to_server(0, -1);
-    static const char req[] = "GET /threads HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    static const char req[] =
+        "GET /threads HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     if (send(fd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof req - 1))
         die("send /threads", -1);
     char buf[1024];
