@@ -89,9 +89,9 @@ static char *path_in(const char *fmt, ...)
 
 static void start_server(void)
 {
-    /* With ASan's runtime preloaded (with or without the shim) curl deadlocks at its start
-     * on glibc's setlocale lock, in one thread: libasan initialises inside a call curl
-     * makes with that lock held. Nothing of the shim is involved. */
+    /* With ASan's runtime preloaded curl hangs at its start, shim or not (LD_PRELOAD=
+     * libasan.so alone does it): its one thread waits for ever in setlocale(LC_CTYPE, "C")
+     * on glibc's __libc_setlocale_lock, which nothing else holds. */
     if (sanitized_build())
         cr_skip_test("curl hangs in setlocale with libasan preloaded, shim or not");
     dir = compat_tempdir("curl");
