@@ -98,17 +98,54 @@ int compat_stop(pid_t pid, int timeout_s)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1 - WTERMSIG(status);
 }
 
+/* The line of /proc/PID/task/TID/FILE that starts with key (the first line when key is
+ * ""), or "" when the thread has gone. */
+static void task_line(pid_t pid, const char *tid, const char *file, const char *key,
+                      char *line, size_t len)
+{
+    char path[320];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/%s", (int)pid, tid, file);
+    FILE *f = fopen(path, "r");
+    line[0] = 0;
+    while (f && fgets(line, (int)len, f) && strncmp(line, key, strlen(key)) != 0)
+        line[0] = 0;
+    if (f)
+        fclose(f);
+}
+
+static bool named_pool_worker(pid_t pid, const char *tid)
+{
+    char comm[32];
+    task_line(pid, tid, "comm", "", comm, sizeof comm);
+    return strcmp(comm, "greenpatch-pool\n") == 0;
+}
+
+/* A pool worker names itself first thing, but it may be seen before it has run at all: it
+ * then has its creator's name, and blocks every signal already (pool.c gives it that mask
+ * in its attributes). Such a thread is watched until it has a name of its own or is gone
+ * (curl's resolver threads block every signal too, and keep curl's name), at most 2 s. */
 static bool is_pool_worker(pid_t pid, const char *tid)
 {
-    char path[320], comm[32] = "";
-    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, tid);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (!fgets(comm, sizeof comm, f))
-            comm[0] = 0;
-        fclose(f);
+    /* Every signal but SIGKILL, SIGSTOP and the two that glibc keeps for itself
+     * (SIGCANCEL and SIGSETXID, 32 and 33), which it never lets a thread block. */
+    const unsigned long long unblockable =
+        1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1) | 1ull << 31 | 1ull << 32;
+    if (named_pool_worker(pid, tid))
+        return true;
+    char line[256];
+    unsigned long long blocked = 0;
+    task_line(pid, tid, "status", "SigBlk:", line, sizeof line);
+    if (atoi(tid) == pid || sscanf(line, "SigBlk: %llx", &blocked) != 1 ||
+        (blocked | unblockable) != ~0ull)
+        return false;
+    struct timespec pause = {0, 1000 * 1000};
+    for (int i = 0; i < 2000 && line[0]; i++) {
+        nanosleep(&pause, NULL);
+        if (named_pool_worker(pid, tid))
+            return true;
+        task_line(pid, tid, "comm", "", line, sizeof line);
     }
-    return strcmp(comm, "greenpatch-pool\n") == 0;
+    return false;
 }
 
 int compat_os_threads(pid_t pid, int *pool_workers)
