@@ -70,6 +70,9 @@ CFLAGS_thr_cleanup_eh     := -fexceptions
 # Readable backtraces: the detector's report names the functions the executable exports.
 PROG_LDLIBS_detect_spin   := -rdynamic
 PROG_LDLIBS_detect_block  := -rdynamic
+# Client libraries of the compat clients (tests/compat/progs/): COMPAT_LDLIBS_<name>.
+COMPAT_LDLIBS_hiredis_client  := $(shell pkg-config --libs hiredis)
+COMPAT_LDLIBS_postgres_client := $(shell pkg-config --libs libpq)
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
