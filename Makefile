@@ -73,6 +73,7 @@ PROG_LDLIBS_detect_block  := -rdynamic
 # Client libraries of the compat clients (tests/compat/progs/): COMPAT_LDLIBS_<name>.
 COMPAT_LDLIBS_hiredis_client  := $(shell pkg-config --libs hiredis)
 COMPAT_LDLIBS_postgres_client := $(shell pkg-config --libs libpq)
+CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
@@ -143,10 +144,11 @@ $(BUILD)/tests/compat/test_%: tests/compat/test_%.c tests/compat/compat.c tests/
 	$(CC) -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Itests -Itests/compat $(SAN) $< \
 	      tests/compat/compat.c tests/harness.c -o $@ -lcriterion -pthread
 
-# The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries.
+# The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries
+# (and CFLAGS_<name> for their headers).
 $(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(COMPAT_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(COMPAT_LDLIBS_$*)
 
 setup:
 	@scripts/setup
