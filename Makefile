@@ -57,6 +57,8 @@ CFLAGS_api_offload        := -Iruntime
 PROG_LDLIBS_tls_libs      := -L$(BUILD)/tests/progs -ltls_counters -Wl,-rpath,'$$ORIGIN'
 # The library tls_libs loads with dlopen whose variables use the initial-exec model.
 CFLAGS_tls_loaded_ie      := -ftls-model=initial-exec -DTLS_LIB_BLOCK=64
+# Preloaded in sanitized runs (scripts/run-tests): its constructor runs before all others.
+CFLAGS_asan_init_first    := -Wl,-z,initfirst
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 # A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
