@@ -61,6 +61,8 @@ CFLAGS_api_offload        := -Iruntime
 PROG_LDLIBS_tls_libs      := -L$(BUILD)/tests/progs -ltls_counters -Wl,-rpath,'$$ORIGIN'
 # The library tls_libs loads with dlopen whose variables use the initial-exec model.
 CFLAGS_tls_loaded_ie      := -ftls-model=initial-exec -DTLS_LIB_BLOCK=64
+# Preloaded in sanitized runs (scripts/run-tests): its constructor runs before all others.
+CFLAGS_asan_init_first    := -Wl,-z,initfirst
 # A strict ISO C program: glibc's headers send its signal() to __sysv_signal.
 CFLAGS_strict_signal      := -std=c11 -U_GNU_SOURCE -D_POSIX_C_SOURCE=200809L
 # A fortified program: its poll, ppoll and open calls go to the __*_chk and __open_2 names.
@@ -76,6 +78,10 @@ PROG_LDLIBS_detect_spin   := -rdynamic
 PROG_LDLIBS_detect_block  := -rdynamic
 PROG_LDLIBS_tools_states  := -rdynamic
 PROG_LDLIBS_tools_stats   := -rdynamic
+# Client libraries of the compat clients (tests/compat/progs/): COMPAT_LDLIBS_<name>.
+COMPAT_LDLIBS_hiredis_client  := $(shell pkg-config --libs hiredis)
+COMPAT_LDLIBS_postgres_client := $(shell pkg-config --libs libpq)
+CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
@@ -161,10 +167,11 @@ $(BUILD)/tests/compat/test_%: tests/compat/test_%.c tests/compat/compat.c tests/
 	$(CC) -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Itests -Itests/compat $(SAN) $< \
 	      tests/compat/compat.c tests/harness.c -o $@ -lcriterion -pthread
 
-# The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries.
+# The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries
+# (and CFLAGS_<name> for their headers).
 $(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(COMPAT_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(COMPAT_LDLIBS_$*)
 
 # The wrapper is installed with the version and the installed library's path written in;
 # the pkg-config file and the pages' version are written at install time too. The paths

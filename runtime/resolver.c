@@ -4,6 +4,7 @@
 #include "pool.h"
 #include "real.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -110,6 +111,17 @@ long gp__resolver_call(long (*fn)(void *arg), void *arg, struct gp_lookup *left)
     left->h_errno_value = j.h_errno_value;
     left->errno_value = j.errno_value;
     return r;
+}
+
+bool gp__resolver_numeric(const char *node, const char *service, const struct addrinfo *hints)
+{
+    if (hints && (hints->ai_flags & AI_CANONNAME))
+        return false;
+    if (service && (!*service || service[strspn(service, "0123456789")] != 0))
+        return false;
+    unsigned char address[sizeof(struct in6_addr)];
+    return !node || inet_pton(AF_INET, node, address) == 1 ||
+           inet_pton(AF_INET6, node, address) == 1;
 }
 
 /* The reentrant call q stands for. */

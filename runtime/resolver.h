@@ -36,6 +36,16 @@ struct gp_lookup {
  * resolver state and h_errno, and returns what fn returned. */
 long gp__resolver_call(long (*fn)(void *arg), void *arg, struct gp_lookup *left);
 
+/* Whether getaddrinfo(node, service, hints) needs no lookup at all, so that it runs in place
+ * instead of in the pool: node is NULL or a numeric IPv4 or IPv6 address, service NULL or a
+ * port number, and no canonical name is asked for. glibc 2.36 answers such a call by parsing
+ * (text_to_binary_address, strtoul) and asking the kernel (AI_ADDRCONFIG's netlink query;
+ * with several results, the source addresses of connected UDP sockets for the RFC 3484 sort,
+ * after one read of /etc/gai.conf): nothing waits on a name server or the network. This is
+ * the "127.0.0.1" that every client library's connect resolves: hiredis and libpq under a
+ * thousand green threads would otherwise fill the pool with workers that parse an address. */
+bool gp__resolver_numeric(const char *node, const char *service, const struct addrinfo *hints);
+
 /* A host lookup: gethostbyname (af AF_INET, by_name2 false), gethostbyname2 (by_name2
  * true) or, with name NULL, gethostbyaddr(addr, len, af). */
 struct gp_host_query {

@@ -1,5 +1,6 @@
 /* Name and service lookups without stalling other green threads: each runs in the worker
- * pool with the caller's resolver state (resolver.h). The lists getaddrinfo returns are
+ * pool with the caller's resolver state (resolver.h), except a getaddrinfo of a numeric
+ * address and port, which needs no lookup and runs in place (gp__resolver_numeric). The lists getaddrinfo returns are
  * malloc'd: freeaddrinfo frees them on any thread.
  * Interposes: getaddrinfo, getnameinfo.
  * coverage pool: getaddrinfo getnameinfo */
@@ -23,7 +24,7 @@ GP_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
                           struct addrinfo **res)
 {
     gp__cancel_point();
-    if (!gp_cooperative())
+    if (!gp_cooperative() || gp__resolver_numeric(node, service, hints))
         return gp__real.getaddrinfo(node, service, hints, res);
     int saved = errno;
     struct getaddrinfo_args a = {node, service, hints, res};

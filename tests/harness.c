@@ -267,19 +267,21 @@ int os_thread_count(pid_t pid)
 
 /* ---- helper programs run natively and under the shim (see harness.h) ---- */
 
+int prog_timeout_s = PROG_TIMEOUT_S;
+
 static const char *const report_os_threads_env[] = {"REPORT_OS_THREADS=1", NULL};
 
 void run_in_mode(struct run_result *r, enum run_mode mode, const char *prog,
                         const char *const *args, const char *const *env, const char *input)
 {
-    struct run_opts opts = {.mode = mode, .env = env, .input = input, .timeout_s = PROG_TIMEOUT_S};
+    struct run_opts opts = {.mode = mode, .env = env, .input = input, .timeout_s = prog_timeout_s};
     run_program(r, &opts, prog[0] == '/' ? prog : prog_path(prog), args);
 }
 
 void expect_finished(const struct run_result *r, const char *prog, const char *how)
 {
     cr_expect(!r->timed_out, "%s %s: killed after %d s\nstdout:\n%s\nstderr:\n%s", prog, how,
-              PROG_TIMEOUT_S, r->out, r->err);
+              prog_timeout_s, r->out, r->err);
 }
 
 /* Runs prog under the shim only, with one GREENPATCH_* setting. */

@@ -62,6 +62,9 @@ bool sanitized_build(void);
  * The helper programs in tests/progs finish in seconds; PROG_TIMEOUT_S only bounds a hang.
  * They report their OS thread count on stderr when REPORT_OS_THREADS=1 (thread_prog.h). */
 enum { PROG_TIMEOUT_S = 15 };
+/* The time limit of run_in_mode and of everything below that runs programs: PROG_TIMEOUT_S,
+ * unless a test of longer programs (the real programs of tests/compat/) sets another. */
+extern int prog_timeout_s;
 
 struct run_pair {
     struct run_result native;

@@ -473,3 +473,30 @@ Test(files, each_thread_resolves_with_its_own_resolver_state, .timeout = 40)
     expect_pool_used(&pair, "resolve_threads", (const char *const[]){"after-lookups", NULL});
     run_pair_free(&pair);
 }
+
+/* A numeric address and port need no lookup: glibc parses them, so under the shim they run
+ * in place and no worker thread is started (client libraries resolve "127.0.0.1" on every
+ * connect: a thousand hiredis threads filled the pool with workers that parsed it). */
+Test(files, numeric_getaddrinfo_runs_in_place, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "resolve_numeric", NULL, NULL,
+                    "getaddrinfo(127.0.0.1, 6379, family 2, socktype 1, flags 0): 0, 1 results: "
+                    "[inet 1 6 127.0.0.1 port 6379]\n"
+                    "getaddrinfo(::1, 5432, family 10, socktype 1, flags 0x404): 0, 1 results: "
+                    "[inet6 1 6 ::1 port 5432]\n"
+                    "getaddrinfo(127.0.0.1, NULL, family 0, socktype 0, flags 0): 0, 3 results: "
+                    "[inet 1 6 127.0.0.1 port 0] [inet 2 17 127.0.0.1 port 0] "
+                    "[inet 3 0 127.0.0.1 port 0]\n"
+                    "getaddrinfo(NULL, 8080, family 2, socktype 1, flags 0x1): 0, 1 results: "
+                    "[inet 1 6 0.0.0.0 port 8080]\n"
+                    "getaddrinfo(127.0.0.1, 80, family 2, socktype 1, flags 0x20): 0, 1 results: "
+                    "[inet 1 6 127.0.0.1 port 80]\n"
+                    "getaddrinfo(::ffff:127.0.0.1, 0, family 10, socktype 2, flags 0): 0, 1 "
+                    "results: [inet6 2 17 ::ffff:127.0.0.1 port 0]\n"
+                    "8 threads made the same lookups and got the same answers: yes\n",
+                    0);
+    /* Natively main and the eight threads, which wait until main has counted. */
+    expect_os_threads(&pair, "resolve_numeric", "lookups-done", 9);
+    run_pair_free(&pair);
+}
