@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -72,6 +73,9 @@ pid_t compat_start(enum run_mode mode, const char *const *argv, const char *cons
     dup2(out, 1);
     dup2(out, 2);
     setpgid(0, 0);
+    /* A test that Criterion kills for taking too long runs no cleanup: its servers die with
+     * it rather than outlive the run. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (mode == RUN_SHIM)
         setenv("LD_PRELOAD", getenv("GP_PRELOAD"), 1);
     else
