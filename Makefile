@@ -70,6 +70,9 @@ CFLAGS_thr_cleanup_eh     := -fexceptions
 # Readable backtraces: the detector's report names the functions the executable exports.
 PROG_LDLIBS_detect_spin   := -rdynamic
 PROG_LDLIBS_detect_block  := -rdynamic
+# Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
+EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
+EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
@@ -115,7 +118,7 @@ $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
 $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@
+	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
