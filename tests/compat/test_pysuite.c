@@ -72,7 +72,8 @@ static void cleanup(void)
  * to log; under the shim through scripts/greenpatch. */
 static pid_t start_suite(enum run_mode mode, const char *xml, const char *log)
 {
-    const char *argv[4 + 2 * (sizeof ignored / sizeof ignored[0]) + 2 + MODULES + 1];
+    /* The wrapper and its --lib, python3 -m test, the -i options, the report, the modules. */
+    const char *argv[3 + 3 + 2 * (sizeof ignored / sizeof ignored[0]) + 2 + MODULES + 1];
     size_t n = 0;
     if (mode == RUN_SHIM) {
         argv[n++] = script_path("greenpatch");
