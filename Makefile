@@ -8,9 +8,13 @@ BUILD   ?= build
 SAN     ?=
 OPT     ?= -O2
 
+# The release, in one place: the library, the wrapper's --version, pkg-config, the man pages.
+VERSION := $(shell cat VERSION)
+
 WARN    := -Wall -Wextra -Werror
 CFLAGS_LIB := -std=gnu11 $(OPT) -g $(WARN) -fPIC -fvisibility=hidden \
-              -ftls-model=initial-exec -fno-strict-aliasing -D_GNU_SOURCE -Iruntime $(SAN)
+              -ftls-model=initial-exec -fno-strict-aliasing -D_GNU_SOURCE -Iruntime $(SAN) \
+              -DGP_VERSION='"$(VERSION)"'
 # Helper programs stand for "unmodified programs": plain C (or C++), built as anyone would
 # build them.
 CFLAGS_PROG := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
@@ -70,13 +74,28 @@ CFLAGS_thr_cleanup_eh     := -fexceptions
 # Readable backtraces: the detector's report names the functions the executable exports.
 PROG_LDLIBS_detect_spin   := -rdynamic
 PROG_LDLIBS_detect_block  := -rdynamic
+PROG_LDLIBS_tools_states  := -rdynamic
+PROG_LDLIBS_tools_stats   := -rdynamic
 # Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
 EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
-.PHONY: all test asan demo clean setup progs examples tests coverage bench
+# Where `make install` puts things (DESTDIR, if set, is prepended to each: a staging root).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# greenpatch(3) documents these; each also gets a page that points to it (man gp_spawn).
+API_PAGES    := gp_join gp_offload gp_self gp_sleep gp_spawn gp_yield
+INSTALLED    := $(BINDIR)/greenpatch $(LIBDIR)/libgreenpatch.so $(INCLUDEDIR)/greenpatch.h \
+                $(PKGCONFIGDIR)/greenpatch.pc $(MANDIR)/man1/greenpatch.1 \
+                $(MANDIR)/man3/greenpatch.3 $(API_PAGES:%=$(MANDIR)/man3/%.3)
+
+.PHONY: all test asan demo clean setup progs examples tests coverage bench install uninstall
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -84,6 +103,8 @@ all: $(LIB) progs examples
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h shim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+$(BUILD)/runtime/init.o: VERSION
 
 # boost.context is linked statically (its fcontext objects are position-independent
 # assembly, no libstdc++); libev is loaded privately at run time (see runtime/hub.c).
@@ -148,6 +169,38 @@ $(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(COMPAT_LDLIBS_$*)
 
+# The wrapper is installed with the version and the installed library's path written in;
+# the pkg-config file and the pages' version are written at install time too. The paths
+# are the final ones (without DESTDIR), and must be absolute: the wrapper is run from
+# anywhere.
+install: $(LIB)
+	@case "$(LIBDIR)" in /*) ;; *) echo "make install: PREFIX/LIBDIR must be absolute: $(LIBDIR)" >&2; exit 2 ;; esac
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" \
+	        "$(DESTDIR)$(PKGCONFIGDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man3"
+	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libgreenpatch.so"
+	sed -e 's|^installed_version=$$|installed_version=$(VERSION)|' \
+	    -e 's|^installed_lib=$$|installed_lib="$(LIBDIR)/libgreenpatch.so"|' \
+	    scripts/greenpatch > "$(DESTDIR)$(BINDIR)/greenpatch"
+	chmod 755 "$(DESTDIR)$(BINDIR)/greenpatch"
+	install -m 644 runtime/greenpatch.h "$(DESTDIR)$(INCLUDEDIR)/greenpatch.h"
+	printf '%s\n' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' 'Name: greenpatch' \
+	    'Description: green threads for C programs, the library behind the greenpatch preload' \
+	    'Version: $(VERSION)' 'Libs: -L$${libdir} -lgreenpatch' 'Cflags: -I$${includedir}' \
+	    > "$(DESTDIR)$(PKGCONFIGDIR)/greenpatch.pc"
+	chmod 644 "$(DESTDIR)$(PKGCONFIGDIR)/greenpatch.pc"
+	for page in man/greenpatch.1 man/greenpatch.3; do \
+	    sed -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBDIR@|$(LIBDIR)|' $$page > "$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/}" && \
+	    chmod 644 "$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/}" || exit 1; \
+	done
+	for name in $(API_PAGES); do \
+	    echo '.so man3/greenpatch.3' > "$(DESTDIR)$(MANDIR)/man3/$$name.3" && \
+	    chmod 644 "$(DESTDIR)$(MANDIR)/man3/$$name.3" || exit 1; \
+	done
+
+# Removes exactly the files install wrote; the directories stay (they may be shared).
+uninstall:
+	rm -f $(foreach f,$(INSTALLED),"$(DESTDIR)$(f)")
+
 setup:
 	@scripts/setup
 
@@ -169,6 +222,7 @@ demo: setup
 # docs/coverage.md is generated from the code (tests/test_coverage.c checks it is current).
 coverage:
 	@mkdir -p docs && scripts/coverage > docs/coverage.md
+	@scripts/coverage --readme > README.md.new && mv README.md.new README.md
 
 clean:
 	rm -rf build build-asan

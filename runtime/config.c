@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,14 +74,15 @@ static void load_stack_size(void)
     gp__config.stack_size = size;
 }
 
-static void load_disable(void)
+/* A setting that is 0 or 1; false when unset. */
+static bool load_flag(const char *name, const char *expected)
 {
-    const char *v = getenv("GREENPATCH_DISABLE");
+    const char *v = getenv(name);
     if (!v)
-        return;
+        return false;
     if (strcmp(v, "0") && strcmp(v, "1"))
-        bad_setting("GREENPATCH_DISABLE", v, "use 1 to pass every call to libc, or 0");
-    gp__config.disabled = v[0] == '1';
+        bad_setting(name, v, expected);
+    return v[0] == '1';
 }
 
 /* A whole number from min to max (digits only), or bad_setting with expected. */
@@ -143,12 +145,66 @@ static void load_tls(void)
                                                    GP_TLS_COPY, "use copy or shared");
 }
 
+/* A signal by name (SIGUSR2 or USR2) or number. Not one the program cannot give to the
+ * shim (SIGKILL, SIGSTOP) nor one the shim needs for itself (SIGSEGV: stack overflows,
+ * guard.h). */
+static void load_dump_signal(void)
+{
+    const char *v = getenv("GREENPATCH_DUMP_SIGNAL");
+    if (!v)
+        return;
+    static const char expected[] = "give a signal name such as SIGUSR2, or its number, other "
+                                   "than SIGKILL, SIGSTOP and SIGSEGV";
+    int sig = 0;
+    if (*v >= '0' && *v <= '9') {
+        sig = (int)parse_count("GREENPATCH_DUMP_SIGNAL", v, 1, (unsigned long)SIGRTMAX, expected);
+    } else {
+        const char *name = strncmp(v, "SIG", 3) == 0 ? v + 3 : v;
+        for (int s = 1; s < SIGRTMIN && !sig; s++) {
+            const char *abbrev = sigabbrev_np(s);
+            if (abbrev && strcmp(abbrev, name) == 0)
+                sig = s;
+        }
+    }
+    if (!sig || sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV)
+        bad_setting("GREENPATCH_DUMP_SIGNAL", v, expected);
+    gp__config.dump_signal = sig;
+}
+
+static void load_stats(void)
+{
+    const char *v = getenv("GREENPATCH_STATS");
+    if (!v)
+        return;
+    if (strcmp(v, "0") && strcmp(v, "1"))
+        bad_setting("GREENPATCH_STATS", v, "use 1 for a summary at exit, or 0");
+    gp__config.stats = v[0] == '1';
+}
+
+static void load_log(void)
+{
+    static const char *const names[] = {
+        [GP_LOG_WARN] = "warn", [GP_LOG_INFO] = "info", [GP_LOG_DEBUG] = "debug"};
+    gp__config.log_level = (enum gp_log_level)load_choice("GREENPATCH_LOG", names, GP_COUNT(names),
+                                                          GP_LOG_WARN, "use warn, info or debug");
+    const char *v = getenv("GREENPATCH_LOG_FILE");
+    if (v && !*v)
+        bad_setting("GREENPATCH_LOG_FILE", v, "give the path of a file to append to");
+    gp__config.log_file = v;
+}
+
 void gp__config_load(void)
 {
-    load_disable();
+    gp__config.disabled =
+        load_flag("GREENPATCH_DISABLE", "use 1 to pass every call to libc, or 0");
+    gp__config.no_inherit = load_flag(
+        "GREENPATCH_NO_INHERIT", "use 1 to keep the shim out of the programs this one runs, or 0");
     load_stack_size();
     load_pool_size();
     load_file_io();
     load_tls();
     load_block_warn();
+    load_dump_signal();
+    load_stats();
+    load_log();
 }

@@ -161,11 +161,12 @@ void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer))
 {
     f->ctx = make_fcontext(f->stack.base + f->stack.size, f->stack.size, entry);
     f->asan_fake_stack = NULL;
+    f->started = false;
 }
 
 void gp__fiber_adopt_current(struct gp_fiber *f)
 {
-    *f = (struct gp_fiber){0};
+    *f = (struct gp_fiber){.started = true};
 #if GP_ASAN
     pthread_attr_t attr;
     void *addr;
@@ -198,14 +199,42 @@ static void asan_before(struct gp_fiber *from, struct gp_fiber *to, bool final)
 static void asan_after(struct gp_fiber *self) { (void)self; }
 #endif
 
+/* A probe's stand-in for the prober: where the probed fiber jumps back to. */
+struct probe {
+    struct gp_fiber prober; /* first: the probed fiber sees a struct gp_fiber */
+    void (*fn)(void *arg);
+    void *arg;
+};
+
 struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to)
 {
     asan_before(from, to, false);
     struct gp_transfer t = jump_fcontext(to->ctx, from);
-    struct gp_fiber *prev = t.data;
-    prev->ctx = t.fctx;
-    asan_after(from);
-    return prev;
+    for (;;) {
+        struct gp_fiber *prev = t.data;
+        prev->ctx = t.fctx;
+        asan_after(from);
+        if (__builtin_expect(!prev->probe, 1))
+            return prev;
+        /* Probed: run the probe here, on this stack, and wait again. */
+        struct probe *p = (struct probe *)prev;
+        p->fn(p->arg);
+        asan_before(from, prev, false);
+        t = jump_fcontext(prev->ctx, from);
+    }
+}
+
+void gp__fiber_probe(struct gp_fiber *self, struct gp_fiber *target, void (*fn)(void *arg),
+                     void *arg)
+{
+    struct probe p = {.prober = {.stack = self->stack, .started = true, .probe = true},
+                      .fn = fn,
+                      .arg = arg};
+    asan_before(&p.prober, target, false);
+    struct gp_transfer t = jump_fcontext(target->ctx, &p.prober);
+    struct gp_fiber *back = t.data;
+    back->ctx = t.fctx;
+    asan_after(&p.prober);
 }
 
 void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to)
@@ -215,8 +244,9 @@ void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to)
     __builtin_unreachable();
 }
 
-struct gp_fiber *gp__fiber_started(struct gp_transfer t)
+struct gp_fiber *gp__fiber_started(struct gp_fiber *self, struct gp_transfer t)
 {
+    self->started = true;
     struct gp_fiber *prev = t.data;
     prev->ctx = t.fctx;
 #if GP_ASAN

@@ -34,6 +34,9 @@ struct gp_fiber {
     gp_fcontext ctx;       /* saved context while not running; owned by the switcher */
     struct gp_stack stack; /* owned; base == NULL for the OS thread's own stack */
     void *asan_fake_stack; /* ASan's bookkeeping across switches (NULL when not built with ASan) */
+    bool started;          /* it has run: while not running, it waits inside
+                            * gp__fiber_switch */
+    bool probe;            /* a prober's stand-in (gp__fiber_probe), never a real fiber */
 };
 
 /* Allocates a stack of at least size usable bytes with a guard of guard bytes (rounded to
@@ -56,8 +59,14 @@ void gp__fiber_adopt_current(struct gp_fiber *f);
 struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to);
 /* Like gp__fiber_switch, for a fiber that will never run again. */
 _Noreturn void gp__fiber_switch_final(struct gp_fiber *from, struct gp_fiber *to);
-/* First thing a new fiber's entry does with the transfer it received. */
-struct gp_fiber *gp__fiber_started(struct gp_transfer t);
+/* First thing a new fiber self's entry does with the transfer it received. */
+struct gp_fiber *gp__fiber_started(struct gp_fiber *self, struct gp_transfer t);
+
+/* Runs fn(arg) on the stack of target, a started fiber that is not running, and comes back
+ * to self, the running fiber: target goes on waiting where it was, and nothing else of its
+ * runs. For the thread dump (inspect.h): a backtrace taken by fn is target's. */
+void gp__fiber_probe(struct gp_fiber *self, struct gp_fiber *target, void (*fn)(void *arg),
+                     void *arg);
 
 /* True when addr is in s's guard (or just below it): a fault there is a stack overflow. */
 bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr);

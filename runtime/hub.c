@@ -9,9 +9,11 @@
 #include "cancel.h"
 #include "clock.h"
 #include "diag.h"
+#include "inspect.h"
 #include "list.h"
 #include "real.h"
 #include "signals.h"
+#include "stats.h"
 #include "waitq.h"
 
 #include <dlfcn.h>
@@ -159,8 +161,10 @@ void gp__hub_run(void)
 {
     for (;;) {
         gp__signal_dispatch();
+        gp__inspect_hub();
         bool wait = !gp__sched_runnable() && !gp__signal_pending();
         ev.run(hub.loop, wait ? EVRUN_ONCE : EVRUN_NOWAIT);
+        gp__stats.hub_wakeups += wait;
         gp__signal_dispatch();
         gp__sched_run_next();
     }
@@ -174,13 +178,18 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 
 static enum gp_wake park_until(int64_t deadline)
 {
+    gp__current->park.deadline = deadline;
+    if (deadline != GP_NO_DEADLINE)
+        gp__inspect_say_default(GP_PARK_SLEEP, NULL);
     if (deadline == GP_NO_DEADLINE)
         return gp__sched_park();
     struct timed_park p = {.thread = gp__current};
     for (;;) {
         int64_t left = deadline - gp__now_ns();
-        if (left <= 0)
+        if (left <= 0) {
+            gp__current->park.what = GP_PARK_NONE; /* as after a park (inspect.h) */
             return GP_WAKE_TIMEOUT;
+        }
         /* libev measures the timer from its cached loop time, which is as old as the last
          * poll; refresh it or the timer would fire early. */
         ev.now_update(hub.loop);
@@ -290,6 +299,9 @@ static enum gp_wake park_on_fds(struct gp_hub_fd *fds, size_t n, struct fd_waite
             w[i].prev = w[i].next = NULL;
         ev.io_start(hub.loop, &w[i].io);
     }
+    gp__current->park.fds = fds;
+    gp__current->park.nfds = n;
+    gp__inspect_say(GP_PARK_FDS, NULL);
     enum gp_wake why = park_until(deadline);
     /* A waiter that a close() took off already is stopped and untracked. */
     for (size_t i = 0; i < n; i++) {

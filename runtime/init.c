@@ -2,11 +2,19 @@
 #include "init.h"
 
 #include "config.h"
+#include "inherit.h"
+#include "inspect.h"
+#include "log.h"
 #include "real.h"
+#include "stats.h"
 
 #include <errno.h>
 
 bool gp__ready;
+
+/* Which release a library file is (`strings libgreenpatch.so | grep '^libgreenpatch '`): the
+ * version comes from the VERSION file, as the wrapper's --version and the pkg-config file. */
+__attribute__((used)) static const char version_ident[] = "libgreenpatch " GP_VERSION;
 
 bool gp__init_slow(void)
 {
@@ -22,6 +30,11 @@ bool gp__init_slow(void)
         return true;
     loading = true;
     gp__config_load();
+    if (gp__config.no_inherit)
+        gp__inherit_stop();
+    gp__log_start();
+    gp__inspect_start();
+    gp__stats_start();
     loading = false;
     errno = saved;
     __atomic_store_n(&gp__ready, true, __ATOMIC_RELEASE);

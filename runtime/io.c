@@ -12,6 +12,7 @@
 #include "fdio.h"
 #include "file.h"
 #include "hub.h"
+#include "log.h"
 #include "pool.h"
 #include "real.h"
 #include "scheduler.h"
@@ -388,7 +389,17 @@ static long run_pooled_call(void *p)
 
 static ssize_t disk_call(struct io_op *op, struct iovec *iov, int count, ssize_t attempt)
 {
-    if (!disk_call_in_pool(op, iov, count, attempt))
+    bool in_pool = disk_call_in_pool(op, iov, count, attempt);
+    gp__log_debug("file I/O: a %s of fd %d runs %s (GREENPATCH_FILE_IO=%s%s)",
+                  op->writes ? "write" : "read", op->wait.fd,
+                  in_pool ? "in the pool" : "inline",
+                  gp__config.file_io == GP_FILE_IO_AUTO     ? "auto"
+                  : gp__config.file_io == GP_FILE_IO_INLINE ? "inline"
+                                                            : "pool",
+                  gp__config.file_io != GP_FILE_IO_AUTO ? ""
+                  : in_pool ? ": not in the page cache, or a synchronous write"
+                            : ": in the page cache, or a buffered write");
+    if (!in_pool)
         return op->call(op, iov, count, false);
     struct pooled_call c = {.op = op, .iov = iov, .count = count};
     return gp__pool_call(run_pooled_call, &c);

@@ -94,13 +94,17 @@ static int mux_wait(struct mux_call *c, int64_t deadline, const sigset_t *mask)
     }
 }
 
-/* The answer of a zero timeout that found nothing ready: "not yet", after the other green
- * threads have had a turn, as for every call that answers so (shim.h: gp_not_yet). A
- * program may poll in a loop until another of its threads has acted. */
-static int nothing_ready(void)
+/* The first look at the fds, after the other green threads have had a turn. Natively they
+ * go on meanwhile on other CPUs. Here a thread whose loop always finds something ready
+ * would never let them run, nor the hub that wakes them (gp__sched_yield goes through it
+ * every so many times): redis-benchmark --threads, whose loops that have issued their last
+ * requests spin on EPOLLOUT until the others have read the last replies, hung so. The same
+ * turn makes a zero timeout that finds nothing ready a "not yet" after which another
+ * thread may have acted (shim.h: gp_not_yet): a program may poll in a loop until then. */
+static int first_attempt(struct mux_call *c, const sigset_t *mask)
 {
     gp__sched_yield();
-    return 0;
+    return c->attempt(c, mask);
 }
 
 int64_t gp__mux_deadline(int64_t timeout_ns)
@@ -145,11 +149,9 @@ static int hub_events(short events)
 int gp__mux_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t *mask)
 {
     struct poll_call p = {.c = {.attempt = poll_attempt}, .fds = fds, .n = n};
-    int r = poll_attempt(&p.c, mask);
-    if (r != 0)
+    int r = first_attempt(&p.c, mask);
+    if (r != 0 || deadline == 0)
         return r;
-    if (deadline == 0)
-        return nothing_ready();
     /* The first attempt checked n against the fd limit (EINVAL). */
     if ((r = watch_list(&p.c, n)) < 0)
         return r;
@@ -291,10 +293,8 @@ int gp__mux_select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
             memcpy(s.saved[i], s.sets[i], bytes);
     }
     s.closed = store + 3 * s.words;
-    int ret = select_attempt(&s.c, mask);
-    if (ret == 0 && deadline == 0) {
-        ret = nothing_ready();
-    } else if (ret == 0) {
+    int ret = first_attempt(&s.c, mask);
+    if (ret == 0 && deadline != 0) {
         ret = select_watch(&s);
         if (ret == 0)
             ret = mux_wait(&s.c, deadline, mask);
@@ -342,11 +342,9 @@ int gp__mux_epoll_wait(int epfd, struct epoll_event *events, int max, int64_t de
 {
     struct epoll_call p = {.c = {.attempt = epoll_attempt, .closed = epoll_closed},
                            .epfd = epfd, .events = events, .max = max};
-    int r = epoll_attempt(&p.c, mask);
-    if (r != 0)
+    int r = first_attempt(&p.c, mask);
+    if (r != 0 || deadline == 0)
         return r;
-    if (deadline == 0)
-        return nothing_ready();
     /* The epoll fd is readable while some of its events are ready. */
     watch_list(&p.c, 1);
     p.c.watch[0] = (struct gp_hub_fd){.fd = epfd, .events = GP_HUB_READ};

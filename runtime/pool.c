@@ -1,17 +1,22 @@
 /* See pool.h. */
 #include "pool.h"
 
+#include "backtrace.h"
 #include "config.h"
 #include "diag.h"
 #include "hub.h"
+#include "inspect.h"
+#include "log.h"
 #include "real.h"
 #include "scheduler.h"
+#include "stats.h"
 
 #include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 /* One call handed to a worker. It lives on the parked caller's stack, which stays put until
  * the hub has taken done and unparked the caller. */
@@ -61,6 +66,10 @@ static struct job *take_job(bool finished_a_wait)
 static void *worker_main(void *unused)
 {
     (void)unused;
+    /* A name of their own, so that ps -L, top -H, gdb and the tests tell the pool's workers
+     * from the program's threads (otherwise they carry the name of the thread that started
+     * them). */
+    prctl(PR_SET_NAME, GP_POOL_THREAD_NAME);
     bool waited = false;
     for (;;) {
         struct job *j = take_job(waited);
@@ -105,6 +114,9 @@ static int start_worker(void)
         pool.atfork_registered = true;
     }
     pool.workers++;
+    __atomic_add_fetch(&gp__stats.pool_workers, 1, __ATOMIC_RELAXED);
+    gp__log_info("pool: worker %u started (GREENPATCH_POOL_SIZE=%u; %u busy waiting for "
+                 "another party)", pool.workers, gp__config.pool_size, pool.in_waits);
     return 0;
 }
 
@@ -152,11 +164,18 @@ static long run_on_worker(long (*fn)(void *), void *arg, bool waits)
     struct job j = {.fn = fn, .arg = arg, .waits = waits, .done = {.thread = gp__current}};
     if (!enqueue(&j))
         return fn(arg);
+    gp__stats.pool_jobs++;
+    gp__log_debug("pool: green thread %llu's call %p (%s) sent to a worker%s",
+                  (unsigned long long)gp__current->id, (void *)(uintptr_t)fn,
+                  gp__backtrace_name((void *)(uintptr_t)fn) ?: "a static function",
+                  waits ? " (a wait for another party)" : "");
     /* Only the hub taking the worker's post ends this wait (the post makes the result
      * visible); anything else that unparks us early (a cancellation request, say) finds
      * the job still out and parks again. */
-    while (!j.done.taken)
+    while (!j.done.taken) {
+        gp__inspect_say(GP_PARK_POOL, (const void *)(uintptr_t)fn);
         gp__sched_park();
+    }
     return j.result;
 }
 

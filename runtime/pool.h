@@ -8,9 +8,12 @@
  * another party (gp__pool_wait) neither count against that limit nor wait in line. Workers
  * are OS threads the scheduler does not run ("strangers"), so whatever a job calls goes
  * straight to libc; they block every signal, so that the program's signals keep reaching
- * the green threads. A fork child starts with an empty pool of its own. */
+ * the green threads. They are named GP_POOL_THREAD_NAME (what ps -L and
+ * /proc/PID/task/TID/comm show). A fork child starts with an empty pool of its own. */
 #ifndef GP_POOL_H
 #define GP_POOL_H
+
+#define GP_POOL_THREAD_NAME "greenpatch-pool"
 
 /* Runs fn(arg) on a worker and returns what it returned (by convention >= 0 or a negative
  * errno: a job never touches the caller's errno, it is another thread's). The caller waits

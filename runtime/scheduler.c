@@ -11,9 +11,12 @@
 #include "guard.h"
 #include "hub.h"
 #include "identity.h"
+#include "inspect.h"
+#include "log.h"
 #include "real.h"
 #include "resolver.h"
 #include "signals.h"
+#include "stats.h"
 #include "tls.h"
 #include "tsd.h"
 #include "waitq.h"
@@ -63,6 +66,8 @@ static void switch_to(struct gp_thread *next)
     struct gp_thread *cur = gp__current;
     cur->saved_errno = errno;
     gp__tls_switch_out(cur);
+    gp__stats_switch(cur);
+    gp__inspect_state(next);
     next->state = GP_RUNNING;
     gp__current = next;
     sched.prev = cur;
@@ -130,14 +135,16 @@ enum gp_wake gp__sched_park(void)
      * is over before it starts. */
     if (cur->interrupt != GP_INTR_NEVER && cur->deferred_signals) {
         cur->wake = GP_WAKE_INTERRUPT;
-        return cur->wake;
+    } else {
+        gp__inspect_state(cur);
+        /* Woken only for a handler, which ran as the thread switched in: the wait goes on,
+         * with whatever it registered still in place. */
+        do {
+            cur->state = GP_PARKED;
+            schedule();
+        } while (cur->wake == GP_WAKE_SIGNAL);
     }
-    /* Woken only for a handler, which ran as the thread switched in: the wait goes on,
-     * with whatever it registered still in place. */
-    do {
-        cur->state = GP_PARKED;
-        schedule();
-    } while (cur->wake == GP_WAKE_SIGNAL);
+    cur->park.what = GP_PARK_NONE; /* said anew before each park (inspect.h) */
     return cur->wake;
 }
 
@@ -152,6 +159,7 @@ void gp__sched_unpark(struct gp_thread *t, enum gp_wake why)
         return;
     t->wake = why;
     t->state = GP_RUNNABLE;
+    gp__inspect_state(t);
     gp__list_push_back(&sched.run_queue, &t->run_link);
 }
 
@@ -163,6 +171,7 @@ void gp__sched_yield(void)
      * self-pipe, waitpid WNOHANG in a SIGCHLD handler) hung the program. */
     if (!cur || cur->is_hub || gp__signal_in_handler())
         return;
+    gp__inspect_state(cur);
     cur->state = GP_RUNNABLE;
     gp__list_push_back(&sched.run_queue, &cur->run_link);
     schedule();
@@ -184,14 +193,14 @@ static struct gp_thread *new_thread(uint64_t id)
 
 static _Noreturn void thread_entry(struct gp_transfer tr)
 {
-    gp__fiber_started(tr);
+    gp__fiber_started(&gp__current->fiber, tr);
     finish_switch_in();
     gp__sched_exit(gp__cancel_run(gp__current));
 }
 
 static void hub_entry(struct gp_transfer tr)
 {
-    gp__fiber_started(tr);
+    gp__fiber_started(&gp__current->fiber, tr);
     finish_switch_in();
     gp__hub_run();
 }
@@ -220,6 +229,8 @@ static void forget_other_threads(void)
     gp__filelock_after_fork();
     gp__signal_after_fork();
     gp__hub_after_fork();
+    gp__log_info("fork child: green thread %llu \"%s\" is its only green thread",
+                 (unsigned long long)self->id, self->name);
 }
 
 /* Adopts the calling OS thread: its current flow becomes the main green thread and the
@@ -261,6 +272,8 @@ static int start_scheduler(void)
     sched.os_tid = gettid();
     gp__sched_live = 1;
     gp__current = main;
+    gp__log_info("scheduler started at the first pthread_create: green threads run on OS "
+                 "thread %d, main is green thread 1", (int)sched.os_tid);
     gp__watchdog_start();
     return 0;
 fail:
@@ -305,8 +318,10 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
     t->detached = o->detached;
     gp__identity_inherit(t, gp__current);
     t->state = GP_RUNNABLE;
+    gp__inspect_state(t);
     gp__list_push_back(&sched.run_queue, &t->run_link);
     gp__sched_live++;
+    gp__stats_spawned();
     *out = t;
     return 0;
 }
@@ -333,6 +348,8 @@ void gp__sched_exit(void *result)
     sched.reap = self;
     sched.prev = NULL;
     struct gp_thread *next = pick_next();
+    gp__stats_switch(self);
+    gp__inspect_state(next);
     next->state = GP_RUNNING;
     gp__current = next;
     gp__fiber_switch_final(&self->fiber, &next->fiber);
@@ -377,6 +394,7 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
         if (deadline == 0)
             return -EBUSY;
         t->joiner = self;
+        gp__inspect_say(GP_PARK_JOIN, t);
         self->cancel_wait = true;
         enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
         self->cancel_wait = false;

@@ -37,6 +37,30 @@ enum gp_wake {
 
 enum gp_state { GP_RUNNABLE, GP_RUNNING, GP_PARKED, GP_DEAD };
 
+/* What a parked green thread waits for, for the thread dump (inspect.h). The layer that
+ * knows most says it: a specific one (a mutex, a condition variable, a join, the pool)
+ * before it calls the generic wait, which names its own kind (fds, a wait queue, a sleep)
+ * only when nothing was said. gp__sched_park clears it when the park ends. */
+enum gp_park_what {
+    GP_PARK_NONE,
+    GP_PARK_FDS,   /* fds/nfds: the hub's fd waits */
+    GP_PARK_QUEUE, /* obj: a wait queue's key (a futex word, a semaphore, a lock...) */
+    GP_PARK_MUTEX, /* obj: the pthread mutex */
+    GP_PARK_COND,  /* obj: the condition variable */
+    GP_PARK_JOIN,  /* obj: the green thread joined */
+    GP_PARK_POOL,  /* obj: the function a worker runs for it */
+    GP_PARK_SLEEP, /* only its deadline */
+};
+struct gp_hub_fd;
+struct gp_park {
+    enum gp_park_what what;
+    const void *obj;
+    const struct gp_hub_fd *fds; /* on the parked thread's stack, while it waits */
+    size_t nfds;
+    int64_t deadline;            /* of its last park through the hub (clock.h) */
+    int64_t since;               /* when it entered its state: kept only with the dump on */
+};
+
 /* Thread-specific values (tsd.h) live in blocks of GP_TSD_BLOCK_SIZE keys, allocated when a
  * key of the block first gets a value, as glibc keeps its second-level arrays. */
 enum { GP_TSD_BLOCK_SIZE = 32, GP_TSD_BLOCKS = PTHREAD_KEYS_MAX / GP_TSD_BLOCK_SIZE };
@@ -102,6 +126,8 @@ struct gp_thread {
                                * their images (0 until it is first switched out) */
     struct gp_tls_dtor *tls_dtors; /* owned: its thread_local destructors, newest first */
     locale_t locale;          /* its uselocale(); LC_GLOBAL_LOCALE for a new thread */
+
+    struct gp_park park;      /* what it waits for (the thread dump, inspect.h) */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

@@ -17,9 +17,11 @@
 
 #include "cancel.h"
 #include "clock.h"
+#include "config.h"
 #include "guard.h"
 #include "hub.h"
 #include "list.h"
+#include "log.h"
 #include "real.h"
 #include "watchdog.h"
 
@@ -197,10 +199,13 @@ static void set_real_mask(uint64_t bits)
 {
     sigset_t s;
     sigemptyset(&s);
-    /* The blocking detector's signal must reach the OS thread whatever the running thread
-     * blocks (watchdog.h); the thread's own mask still says what the program set. */
+    /* The blocking detector's signal and the thread dump's must reach the OS thread
+     * whatever the running thread blocks (watchdog.h, inspect.h); the thread's own mask
+     * still says what the program set. */
     if (gp__watchdog_signal)
         bits &= ~gp__sigbit(gp__watchdog_signal);
+    if (gp__config.dump_signal)
+        bits &= ~gp__sigbit(gp__config.dump_signal);
     gp__sigset_store(&s, bits);
     gp__real.pthread_sigmask(SIG_SETMASK, &s, NULL);
 }
@@ -460,7 +465,8 @@ static void trampoline(int sig, siginfo_t *info, void *uctx)
 
 /* The blocking detector's signal (watchdog.h): its handler stays in the kernel, and
  * forwards what does not come from the watchdog to gp__signal_forward; the program's
- * action is kept here and shown to the program, as for any signal. */
+ * action is kept here and shown to the program, as for any signal. The same for the thread
+ * dump's signal (inspect.h), whose every delivery is the dump's. */
 static void watchdog_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
     sigset_t saved;
@@ -511,7 +517,7 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
         return vfork_child_action(sig, act, old);
     if (sig == SIGSEGV && gp__guard_action(act, old))
         return 0;
-    if (sig == gp__watchdog_signal && sig) {
+    if (sig && (sig == gp__watchdog_signal || sig == gp__config.dump_signal)) {
         watchdog_action(sig, act, old);
         return 0;
     }
@@ -593,6 +599,12 @@ static void deliver_pending(struct entry *e, struct gp_thread *t)
 /* Routes every entry: chooses a thread for those nobody was chosen for, makes due what
  * the chosen thread takes now and wakes it, or hands a thread in sigwait what it waits
  * for. Outside signal context, with no green thread running but the caller. */
+static void log_route(const struct entry *e, const struct gp_thread *t, const char *how)
+{
+    gp__log_debug("signals: SIG%s for %s%llu: %s", sigabbrev_np(e->sig) ?: "?",
+                  t ? "green thread " : "the process", t ? (unsigned long long)t->id : 0, how);
+}
+
 static void route_entries(void)
 {
     for (int i = 0; i < POOL_MAX; i++) {
@@ -604,14 +616,18 @@ static void route_entries(void)
         if (t == ANY || t == PROCESS) {
             t = taker_of(e->sig);
             if (!t) {
-                if (e->state != PENDING || e->target != PROCESS)
+                if (e->state != PENDING || e->target != PROCESS) {
+                    log_route(e, NULL, "pending: every green thread blocks it");
                     entry_move(e, PENDING, PROCESS);
+                }
                 continue;
             }
         }
         if (t->sig_waiting & bit) {
-            if (e->state != PENDING || e->target != t)
+            if (e->state != PENDING || e->target != t) {
+                log_route(e, t, "taken by its sigwait");
                 entry_move(e, PENDING, t);
+            }
             if (t->state == GP_PARKED)
                 gp__sched_unpark(t, GP_WAKE_READY); /* its sigwait takes it */
         } else if (t->sig_blocked & bit) {
@@ -622,8 +638,10 @@ static void route_entries(void)
                 deliver_pending(e, t);
             else if (e->target != t)
                 entry_move(e, DELIVER, t);
-            if (e->state == DELIVER)
+            if (e->state == DELIVER) {
+                log_route(e, t, "its handler runs on that thread");
                 wake_for_handlers(t);
+            }
         }
     }
 }
@@ -988,6 +1006,12 @@ void gp__signal_spawned(const struct gp_thread *creator, struct gp_thread *t)
 {
     t->sig_blocked = creator->sig_blocked;
     add_thread(t);
+}
+
+void gp__signal_each_thread(void (*fn)(struct gp_thread *t, void *arg), void *arg)
+{
+    for (struct gp_list *l = threads.next; l != &threads; l = l->next)
+        fn(GP_CONTAINER_OF(l, struct gp_thread, sig_link), arg);
 }
 
 void gp__signal_forget_thread(struct gp_thread *t)

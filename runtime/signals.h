@@ -99,6 +99,8 @@ bool gp__signal_in_handler(void);
 void gp__signal_adopt(struct gp_thread *main, struct gp_thread *hub);
 void gp__signal_spawned(const struct gp_thread *creator, struct gp_thread *t);
 void gp__signal_forget_thread(struct gp_thread *t);
+/* Calls fn for every live green thread, oldest first (the thread dump, inspect.h). */
+void gp__signal_each_thread(void (*fn)(struct gp_thread *t, void *arg), void *arg);
 /* pthread_kill for a green thread t; os_thread is the scheduler's OS thread. Returns 0 or
  * a negative errno. */
 int gp__signal_send(struct gp_thread *t, pthread_t os_thread, int sig);

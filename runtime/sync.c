@@ -4,6 +4,7 @@
 #include "cancel.h"
 #include "clock.h"
 #include "hub.h"
+#include "inspect.h"
 #include "real.h"
 #include "scheduler.h"
 #include "waitq.h"
@@ -52,6 +53,7 @@ static int lock_special(pthread_mutex_t *m, int64_t deadline)
         if (now >= deadline)
             return -ETIMEDOUT;
         int64_t until = deadline - now > STRANGER_POLL_NS ? now + STRANGER_POLL_NS : deadline;
+        gp__inspect_say(GP_PARK_MUTEX, m);
         gp__hub_park_until(until, GP_INTR_NEVER);
     }
 }
@@ -89,6 +91,7 @@ int gp__mutex_lock(pthread_mutex_t *m, int64_t deadline)
         if (!held_by_green(m)) {
             until = gp__deadline_within(STRANGER_POLL_NS, deadline);
         }
+        gp__inspect_say(GP_PARK_MUTEX, m);
         if (gp__waitq_wait(m, until) == GP_WAKE_TIMEOUT && until == deadline)
             return -ETIMEDOUT;
     }
@@ -123,6 +126,7 @@ int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
         return r;
     /* A cancellation point: pthread_cancel wakes the wait (as a spurious wake-up). */
     gp__current->cancel_wait = true;
+    gp__inspect_say(GP_PARK_COND, c);
     enum gp_wake why = gp__waitq_wait(c, deadline);
     gp__current->cancel_wait = false;
     r = gp__mutex_lock(m, GP_NO_DEADLINE);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "log.h"
 #include "real.h"
 #include "signals.h"
 
@@ -110,6 +111,10 @@ static void add_module(const struct dl_phdr_info *info, const ElfW(Phdr) *ph)
         tls.modules = m;
         tls.capacity = capacity;
     }
+    gp__log_info("TLS: module %zu \"%s\": %zu bytes of thread-local data (%zu initialised), "
+                 "copied at switches between green threads",
+                 (size_t)info->dlpi_tls_modid, *info->dlpi_name ? info->dlpi_name : "the executable",
+                 (size_t)ph->p_memsz, (size_t)ph->p_filesz);
     tls.modules[tls.count++] = (struct tls_module){
         .modid = info->dlpi_tls_modid,
         .image = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr),

@@ -2,6 +2,7 @@
 #include "waitq.h"
 
 #include "hub.h"
+#include "inspect.h"
 #include "list.h"
 #include "signals.h"
 
@@ -38,6 +39,7 @@ static enum gp_wake park_queued(const void *key, uint32_t bits, int64_t deadline
 {
     struct waiter w = {.key = key, .bits = bits, .thread = gp__current};
     gp__list_push_back(bucket_of(key), &w.link);
+    gp__inspect_say_default(GP_PARK_QUEUE, key);
     enum gp_wake why = gp__hub_park_until(deadline, intr);
     *woken = w.link.next == &w.link;
     gp__list_remove(&w.link);

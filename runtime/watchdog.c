@@ -1,6 +1,7 @@
 /* See watchdog.h. */
 #include "watchdog.h"
 
+#include "backtrace.h"
 #include "clock.h"
 #include "config.h"
 #include "diag.h"
@@ -9,7 +10,6 @@
 #include "scheduler.h"
 #include "signals.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
@@ -132,33 +132,6 @@ static bool ask(uint64_t switches)
     return true;
 }
 
-/* One line per frame: function+offset and the module, as backtrace_symbols gives them, or
- * module+offset (for addr2line -e) where the module exports no name for it: an executable
- * not linked with -rdynamic, a static function. A return address is looked up one byte
- * back: the call may be a function's last instruction. */
-static void report_frame(int n, uintptr_t addr, bool is_return)
-{
-    Dl_info info;
-    uintptr_t look = is_return ? addr - 1 : addr;
-    if (!dladdr((void *)look, &info) || !info.dli_fname) {
-        gp__diag("  #%d %#lx", n, (unsigned long)addr);
-        return;
-    }
-    if (info.dli_sname && info.dli_saddr)
-        gp__diag("  #%d %s+%#lx in %s", n, info.dli_sname,
-                 (unsigned long)(addr - (uintptr_t)info.dli_saddr), info.dli_fname);
-    else
-        gp__diag("  #%d %s+%#lx", n, info.dli_fname,
-                 (unsigned long)(addr - (uintptr_t)info.dli_fbase));
-}
-
-static bool in_shim(uintptr_t addr)
-{
-    Dl_info mine, info;
-    return dladdr((void *)gp__watchdog_start, &mine) && dladdr((void *)(addr - 1), &info) &&
-           info.dli_fbase == mine.dli_fbase;
-}
-
 static void report(int64_t held_ms, size_t others, bool answered)
 {
     if (!answered) {
@@ -172,20 +145,7 @@ static void report(int64_t held_ms, size_t others, bool answered)
              "other green thread%s cannot run; where it is:",
              (unsigned long long)capture.id, capture.name, (long long)held_ms, others,
              others == 1 ? "" : "s");
-    /* Skip the handler and the signal frame: the backtrace starts again at the
-     * interrupted instruction. */
-    int first = 0;
-    while (first < capture.nframes && (uintptr_t)capture.frames[first] != capture.pc)
-        first++;
-    if (first == capture.nframes)
-        first = 0;
-    /* The outermost frames in the shim are where every green thread starts (the fiber's
-     * entry): they tell nothing. */
-    int end = capture.nframes;
-    while (end > first + 1 && in_shim((uintptr_t)capture.frames[end - 1]))
-        end--;
-    for (int i = first; i < end; i++)
-        report_frame(i - first, (uintptr_t)capture.frames[i], i != first);
+    gp__backtrace_write_interrupted(capture.frames, capture.nframes, capture.pc);
 }
 
 /* Nanoseconds the scheduler's OS thread has waited for a CPU (runnable, not running) since

@@ -379,3 +379,19 @@ Test(poll, fortified_programs_calls_go_through_the_chk_and_2_names, .timeout = 4
                       "__open_2", "__openat_2"),
                 2);
 }
+
+/* A thread whose loop always finds something ready (a writable socket) lets the others run:
+ * each multiplexing call first gives them a turn. Without that, the waiter parked on the
+ * hub was never woken and the program hung, as redis-benchmark --threads did. */
+Test(poll, a_loop_that_always_finds_events_ready_does_not_starve_a_waiting_thread,
+     .timeout = 40)
+{
+    expect_prog("poll_ready_loop",
+                "epoll_wait: the waiter saw the byte while the spinner's call was always ready: "
+                "yes, every spin ready: yes\n"
+                "poll: the waiter saw the byte while the spinner's call was always ready: yes, "
+                "every spin ready: yes\n"
+                "select: the waiter saw the byte while the spinner's call was always ready: "
+                "yes, every spin ready: yes\n",
+                WHERE("epoll_wait", "poll", "select"), SEVERAL);
+}

@@ -32,7 +32,7 @@ static int fiber_steps;
 
 static void child_body(struct gp_transfer t)
 {
-    gp__fiber_started(t);
+    gp__fiber_started(&child_fiber, t);
     for (;;) {
         fiber_steps++;
         gp__fiber_switch(&child_fiber, &main_fiber);
@@ -47,6 +47,32 @@ Test(runtime, fiber_switches_back_and_forth)
         gp__fiber_switch(&main_fiber, &child_fiber);
         cr_assert_eq(fiber_steps, i);
     }
+}
+
+static void note_stack(void *arg)
+{
+    *(uintptr_t *)arg = (uintptr_t)__builtin_frame_address(0);
+}
+
+/* A probe (the thread dump's) runs on the suspended fiber's stack and comes back, and the
+ * fiber goes on from where it waited as if nothing happened. */
+Test(runtime, fiber_probe_runs_on_the_suspended_stack)
+{
+    fiber_steps = 0;
+    cr_assert_eq(gp__fiber_stack_alloc(&child_fiber.stack, 64 * 1024, 4096), 0);
+    gp__fiber_prepare(&child_fiber, child_body);
+    cr_assert(!child_fiber.started);
+    gp__fiber_switch(&main_fiber, &child_fiber);
+    cr_assert(child_fiber.started);
+    for (int i = 0; i < 3; i++) {
+        uintptr_t where = 0;
+        gp__fiber_probe(&main_fiber, &child_fiber, note_stack, &where);
+        cr_assert(where >= (uintptr_t)child_fiber.stack.base &&
+                  where < (uintptr_t)child_fiber.stack.base + child_fiber.stack.size);
+        cr_assert_eq(fiber_steps, 1, "the probe ran nothing of the fiber's own");
+    }
+    gp__fiber_switch(&main_fiber, &child_fiber);
+    cr_assert_eq(fiber_steps, 2);
 }
 
 Test(runtime, stack_guard_faults, .signal = SIGSEGV)

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -97,6 +98,39 @@ int compat_stop(pid_t pid, int timeout_s)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1 - WTERMSIG(status);
 }
 
+static bool is_pool_worker(pid_t pid, const char *tid)
+{
+    char path[320], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = 0;
+        fclose(f);
+    }
+    return strcmp(comm, "greenpatch-pool\n") == 0;
+}
+
+int compat_os_threads(pid_t pid, int *pool_workers)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0, pool = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        n++;
+        pool += is_pool_worker(pid, e->d_name);
+    }
+    closedir(d);
+    if (pool_workers)
+        *pool_workers = pool;
+    return n;
+}
+
 char *compat_tempdir(const char *tag)
 {
     char *dir;
@@ -125,6 +159,17 @@ const char *compat_prog_path(const char *name)
     const char *dir = getenv("GP_COMPAT_PROGS");
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "build/tests/compat/progs", name);
     return path;
+}
+
+const char *compat_data_path(const char *rel)
+{
+    /* scripts/run-tests sets GP_SCRIPTS to the scripts/ directory of the tree. */
+    static __thread char path[4][4096];
+    static __thread int next;
+    char *p = path[next++ % 4];
+    const char *scripts = getenv("GP_SCRIPTS");
+    snprintf(p, sizeof path[0], "%s/../tests/compat/%s", scripts ? scripts : "scripts", rel);
+    return p;
 }
 
 const char *compat_which(const char *name)

@@ -31,12 +31,21 @@ pid_t compat_start(enum run_mode mode, const char *const *argv, const char *cons
  * Returns its exit code, or -1 - signal. */
 int compat_stop(pid_t pid, int timeout_s);
 
+/* The OS threads of a running process (entries of /proc/PID/task), and in *pool_workers
+ * (when not NULL) how many of them are the shim's pool workers (named "greenpatch-pool",
+ * runtime/pool.h), which run the calls that cannot be made cooperative (name resolution,
+ * for one). Returns -1 when the process is gone. */
+int compat_os_threads(pid_t pid, int *pool_workers);
+
 /* A directory of its own under /tmp, removed with everything in it by compat_rmtree. */
 char *compat_tempdir(const char *tag);
 void compat_rmtree(const char *dir);
 
 /* Full path of a client built from tests/compat/progs/NAME.c. */
 const char *compat_prog_path(const char *name);
+
+/* Full path of tests/compat/REL, a file the tests use (a script, a configuration). */
+const char *compat_data_path(const char *rel);
 
 /* The path of an installed program, or NULL when it is not installed (the test then fails:
  * scripts/setup installs everything the compat tests use). */
