@@ -82,6 +82,9 @@ PROG_LDLIBS_tools_stats   := -rdynamic
 COMPAT_LDLIBS_hiredis_client  := $(shell pkg-config --libs hiredis)
 COMPAT_LDLIBS_postgres_client := $(shell pkg-config --libs libpq)
 CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
+# Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
+EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
+EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 
@@ -142,7 +145,7 @@ $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
 $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@
+	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

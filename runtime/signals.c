@@ -87,6 +87,7 @@ static volatile sig_atomic_t counts_stale;
 static volatile sig_atomic_t busy;
 
 uint64_t gp__signal_real_mask;
+__thread bool gp__signal_vfork_child;
 
 /* A switch is changing the real mask (gp__signal_switch_mask): a signal aimed at the OS
  * thread that was pending under the old mask was raised by the thread switched from. */
@@ -492,8 +493,28 @@ void gp__signal_forward(int sig, siginfo_t *info, void *uctx)
     }
 }
 
+/* sigaction in a vfork child. The child shares the parent's memory but has a signal table
+ * of its own (vfork does not share it, CLONE_SIGHAND): what it changes is its own, and the
+ * parent's program_action must stay as it is. Python's subprocess resets every handled
+ * signal to SIG_DFL in its vfork child before exec (_posixsubprocess.c,
+ * reset_signal_handlers); through the table, that would have left the parent's trampoline
+ * running SIG_DFL, and asyncio's SIGCHLD never reached its wakeup fd. Until the child
+ * changes a signal, its kernel action is the parent's trampoline: it reports the program's
+ * action instead, as the parent would. */
+static int vfork_child_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    struct sigaction installed;
+    if (gp__real.sigaction(sig, act, &installed) < 0)
+        return -errno;
+    if (old)
+        *old = is_trampoline(&installed) ? program_action[sig] : installed;
+    return 0;
+}
+
 int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
+    if (gp__signal_vfork_child)
+        return vfork_child_action(sig, act, old);
     if (sig == SIGSEGV && gp__guard_action(act, old))
         return 0;
     if (sig && (sig == gp__watchdog_signal || sig == gp__config.dump_signal)) {

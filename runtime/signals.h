@@ -78,6 +78,9 @@ void gp__signal_leave_wait(struct gp_thread *t);
 void gp__signal_dispatch(void);
 /* Whether the hub has signals to route: read on every switch (pick_next), so inline. */
 extern volatile sig_atomic_t gp__signal_routing_needed;
+/* Set by shim/vfork.c while a vfork child runs on this OS thread's memory (the parent is
+ * suspended meanwhile), cleared when the parent resumes. */
+extern __thread bool gp__signal_vfork_child;
 static inline bool gp__signal_pending(void) { return gp__signal_routing_needed; }
 /* Run by a thread at the end of an interruptible wait, on its own fiber, once the wait has
  * undone what it registered: runs the handlers deferred to it and says how they end the

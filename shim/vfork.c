@@ -4,8 +4,9 @@
  * trampoline) would work on the parent's scheduler and hub from the child. The child runs
  * with gp__current NULL instead, as an OS thread the scheduler does not run: every
  * interposed call it makes is the plain libc call, and a handler runs at once, as
- * natively. The parent, resumed once the child has exec'd or exited, puts its green
- * thread back. The parent's own wait for that moment cannot be made cooperative: the
+ * natively; and with gp__signal_vfork_child set, so that its sigaction changes its own
+ * signal table only (runtime/signals.c). The parent, resumed once the child has exec'd or
+ * exited, clears that and puts its green thread back. The parent's own wait for that moment cannot be made cooperative: the
  * kernel suspends the calling OS thread, which is every green thread's.
  *
  * As glibc's vfork (sysdeps/unix/sysv/linux/x86_64/vfork.S, 2.36), the return address is
@@ -38,17 +39,23 @@ GP_EXPORT __attribute__((naked)) pid_t vfork(void)
         "movl $" GP_XSTR(SYS_vfork) ", %eax\n\t"
         "syscall\n\t"
         "pushq %rdi\n\t"
+        /* rcx: the flag's TLS offset (the syscall clobbered rcx; it is the caller's). */
+        "movq gp__signal_vfork_child@gottpoff(%rip), %rcx\n\t"
         "testq %rax, %rax\n\t"
-        "jz 1f\n\t"
+        "jz 3f\n\t"
         /* The parent, resumed (or vfork failed): its green thread again. */
+        "movb $0, %fs:(%rcx)\n\t"
         "movq %rsi, %fs:(%rdx)\n\t"
         "cmpq $-4095, %rax\n\t"
         "jae 2f\n\t"
-        "1:\n\t"
         "ret\n\t"
         "2:\n\t"
         "movq %rax, %rdi\n\t"
-        "jmp gp__vfork_failed\n\t");
+        "jmp gp__vfork_failed\n\t"
+        /* The child. */
+        "3:\n\t"
+        "movb $1, %fs:(%rcx)\n\t"
+        "ret\n\t");
 }
 
 GP_EXPORT pid_t __vfork(void) __attribute__((alias("vfork"), copy(vfork)));

@@ -182,6 +182,20 @@ Test(process, posix_spawn_and_vfork_children_leave_the_parents_threads_alone, .t
     run_pair_free(&pair);
 }
 
+/* A vfork child resets every handler to SIG_DFL (as Python's subprocess does): its own
+ * table only; the parent's SIGCHLD handler still runs and is still reported. */
+Test(process, vfork_child_resetting_handlers_leaves_the_parents_alone, .timeout = 40)
+{
+    struct run_pair pair;
+    run_both_expect(&pair, "proc_vfork_handlers", NULL, NULL,
+                    "the child: exited 5\n"
+                    "the parent's SIGCHLD handler ran: yes\n"
+                    "sigaction still reports the parent's handler: yes\n",
+                    0);
+    expect_os_threads(&pair, "proc_vfork_handlers", "vfork-wait", 2);
+    run_pair_free(&pair);
+}
+
 /* fork from a thread other than main while a ticker runs: the child has one thread and
  * starts three that sleep, and a pool of its own; the parent waits in waitpid while its
  * ticker ticks. (The parent's OS threads are not counted: its pool has a worker.) */
