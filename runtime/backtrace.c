@@ -2,8 +2,10 @@
 #include "backtrace.h"
 
 #include "diag.h"
+#include "real.h"
 
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <stddef.h>
 
 /* One line per frame: function+offset and the module, as backtrace_symbols gives them, or
@@ -55,4 +57,14 @@ void gp__backtrace_write_interrupted(void *const *frames, int n, uintptr_t pc)
     while (first < n && (uintptr_t)frames[first] != pc)
         first++;
     gp__backtrace_write(frames, n, first == n ? 0 : first, true);
+}
+
+int gp__backtrace_install_handler(int sig, void (*handler)(int, siginfo_t *, void *))
+{
+    void *warm[1];
+    backtrace(warm, 1);
+    struct sigaction a = {.sa_sigaction = handler,
+                          .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
+    sigfillset(&a.sa_mask);
+    return gp__real.sigaction(sig, &a, NULL);
 }

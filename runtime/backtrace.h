@@ -3,6 +3,7 @@
 #ifndef GP_BACKTRACE_H
 #define GP_BACKTRACE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,5 +23,14 @@ void gp__backtrace_write(void *const *frames, int n, int first, bool first_is_pc
 /* The same for a backtrace taken in a signal handler that interrupted the thread at pc:
  * from pc on, without the handler and the signal frame. */
 void gp__backtrace_write_interrupted(void *const *frames, int n, uintptr_t pc);
+
+/* Installs handler (SA_SIGINFO) for sig, a signal the shim asks a thread where it is with
+ * (the detector's, the dump's), after loading what backtrace() needs: its first call loads
+ * libgcc's unwinder with dlopen, which must not happen in a signal handler. Every signal is
+ * blocked while the handler runs, so nothing interrupts the capture (a handler that left it
+ * by siglongjmp would leave the question unanswered); SA_ONSTACK: on the alternate stack
+ * guard.c gives the thread, if any, rather than on a small green stack; SA_RESTART: what
+ * the kernel can restart is restarted. Returns 0 or -1 with errno set. */
+int gp__backtrace_install_handler(int sig, void (*handler)(int, siginfo_t *, void *));
 
 #endif

@@ -71,16 +71,7 @@ void gp__inspect_start(void)
         gp__config.dump_signal = 0; /* every call passes to libc: the signal stays the program's */
     if (!gp__config.dump_signal)
         return;
-    /* The first backtrace() loads libgcc's unwinder with dlopen, which must not happen in
-     * a signal handler: do it now. */
-    void *warm[1];
-    backtrace(warm, 1);
-    /* As the detector's (watchdog.c): nothing interrupts the capture, on the alternate
-     * stack if the thread has one, and what the kernel can restart is restarted. */
-    struct sigaction a = {.sa_sigaction = on_signal,
-                          .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
-    sigfillset(&a.sa_mask);
-    if (gp__real.sigaction(gp__config.dump_signal, &a, NULL) != 0)
+    if (gp__backtrace_install_handler(gp__config.dump_signal, on_signal) != 0)
         gp__diag("GREENPATCH_DUMP_SIGNAL: cannot install the handler of signal %d (%s): no "
                  "thread dump", gp__config.dump_signal, strerror(errno));
 }

@@ -93,10 +93,7 @@ static void forget_workers(void)
     pool.workers = pool.idle = pool.queued = pool.in_waits = 0;
 }
 
-/* Called with pool.lock held. Workers block every signal (the attribute sets the mask
- * before the thread runs a single instruction, so no signal can slip in) and get glibc's
- * default stack: resolver and file system code expect a native thread's. */
-static int start_worker(void)
+int gp__pool_os_thread(void *(*fn)(void *), void *arg)
 {
     pthread_attr_t attr;
     sigset_t all;
@@ -105,8 +102,17 @@ static int start_worker(void)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setsigmask_np(&attr, &all);
     pthread_t t;
-    int r = gp__real.pthread_create(&t, &attr, worker_main, NULL);
+    int r = gp__real.pthread_create(&t, &attr, fn, arg);
     pthread_attr_destroy(&attr);
+    return r;
+}
+
+/* Called with pool.lock held. Workers block every signal (the attribute sets the mask
+ * before the thread runs a single instruction, so no signal can slip in) and get glibc's
+ * default stack: resolver and file system code expect a native thread's. */
+static int start_worker(void)
+{
+    int r = gp__pool_os_thread(worker_main, NULL);
     if (r)
         return -r;
     if (!pool.atfork_registered) {

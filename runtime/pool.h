@@ -15,6 +15,12 @@
 
 #define GP_POOL_THREAD_NAME "greenpatch-pool"
 
+/* Starts fn(arg) on a detached real OS thread that blocks every signal from its first
+ * instruction (the attribute sets the mask): the program's signals never go to it. The pool's
+ * workers and the blocking detector's watchdog are such threads. Returns 0 or an error
+ * number. */
+int gp__pool_os_thread(void *(*fn)(void *), void *arg);
+
 /* Runs fn(arg) on a worker and returns what it returned (by convention >= 0 or a negative
  * errno: a job never touches the caller's errno, it is another thread's). The caller waits
  * without being interruptible: a signal for it is handled after the job. When the caller

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "diag.h"
 #include "identity.h"
+#include "pool.h"
 #include "real.h"
 #include "scheduler.h"
 #include "signals.h"
@@ -234,15 +235,7 @@ static int free_signal(void)
  * runs an instruction). */
 static void start_thread(void)
 {
-    pthread_attr_t attr;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setsigmask_np(&attr, &all);
-    pthread_t t;
-    int r = gp__real.pthread_create(&t, &attr, watch, NULL);
-    pthread_attr_destroy(&attr);
+    int r = gp__pool_os_thread(watch, NULL);
     if (r != 0) {
         gp__diag("GREENPATCH_BLOCK_WARN_MS: cannot start the watchdog thread (%s): the "
                  "blocking detector is off", strerror(r));
@@ -294,18 +287,7 @@ void gp__watchdog_start(void)
                  "the blocking detector is off");
         return;
     }
-    /* The first backtrace() loads libgcc's unwinder with dlopen, which must not happen in
-     * a signal handler: do it now. */
-    void *warm[1];
-    backtrace(warm, 1);
-    /* Every signal blocked while the handler runs: nothing may interrupt the capture (a
-     * handler that left it by siglongjmp would leave the question unanswered forever).
-     * SA_ONSTACK: on the alternate stack guard.c gives this thread, if any, rather than
-     * on a small green stack. SA_RESTART: what the kernel can restart is restarted. */
-    struct sigaction a = {.sa_sigaction = on_signal,
-                          .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
-    sigfillset(&a.sa_mask);
-    if (gp__real.sigaction(sig, &a, NULL) != 0)
+    if (gp__backtrace_install_handler(sig, on_signal) != 0)
         return;
     gp__watchdog_signal = sig;
     target_this_thread();

@@ -94,10 +94,10 @@ static void pause_ms(int ms)
 
 int main(void)
 {
-    alarm(TOOLS_SAFETY_ALARM_S);
+    alarm(DETECT_SAFETY_ALARM_S);
     setvbuf(stdout, NULL, _IONBF, 0);
     signal(SIGUSR2, on_usr2);
-    TOOLS_CHECK(pipe(pipe_fds) == 0, "pipe");
+    DETECT_CHECK(pipe(pipe_fds) == 0, "pipe");
     pthread_mutex_lock(&held);
     reader = tools_start(reader_thread, NULL, "reader");
     pthread_t sleeper = tools_start(sleeper_thread, NULL, "sleeper");
@@ -107,7 +107,7 @@ int main(void)
     pthread_t yielder = tools_start(yielder_thread, NULL, "yielder");
     pause_ms(200); /* every thread reaches its wait */
     pthread_t late = tools_start(late_thread, NULL, "late");
-    TOOLS_CHECK(kill(getpid(), SIGUSR2) == 0, "kill");
+    DETECT_CHECK(kill(getpid(), SIGUSR2) == 0, "kill");
     pause_ms(200); /* the dump is written meanwhile */
 
     pthread_mutex_unlock(&held);
@@ -115,7 +115,7 @@ int main(void)
     cond_flag = 1;
     pthread_cond_signal(&cond);
     pthread_mutex_unlock(&cond_lock);
-    TOOLS_CHECK(write(pipe_fds[1], "x", 1) == 1, "write");
+    DETECT_CHECK(write(pipe_fds[1], "x", 1) == 1, "write");
     pthread_cancel(sleeper);
     stop_yielding = 1;
 

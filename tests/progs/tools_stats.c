@@ -35,12 +35,12 @@ void *worker_thread(void *arg)
     nanosleep(&ts, NULL);
     if (i == 1) {
         char c;
-        TOOLS_CHECK(read(pipe_fds[0], &c, 1) == 1, "read");
+        DETECT_CHECK(read(pipe_fds[0], &c, 1) == 1, "read");
     } else if (i == 2) {
-        TOOLS_CHECK(write(pipe_fds[1], "x", 1) == 1, "write");
+        DETECT_CHECK(write(pipe_fds[1], "x", 1) == 1, "write");
     } else if (i == 3) {
         struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
-        TOOLS_CHECK(getaddrinfo("localhost", "80", &hints, &res) == 0, "getaddrinfo");
+        DETECT_CHECK(getaddrinfo("localhost", "80", &hints, &res) == 0, "getaddrinfo");
         freeaddrinfo(res);
     }
     return NULL;
@@ -48,8 +48,8 @@ void *worker_thread(void *arg)
 
 int main(void)
 {
-    alarm(TOOLS_SAFETY_ALARM_S);
-    TOOLS_CHECK(pipe(pipe_fds) == 0, "pipe");
+    alarm(DETECT_SAFETY_ALARM_S);
+    DETECT_CHECK(pipe(pipe_fds) == 0, "pipe");
     pthread_t t[THREADS];
     t[0] = tools_start(hog_thread, NULL, "hog");
     for (long i = 1; i < THREADS; i++)
