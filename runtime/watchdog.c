@@ -169,6 +169,7 @@ static int64_t cpu_wait_ns(void)
 static void *watch(void *unused)
 {
     (void)unused;
+    gp__real.pthread_setname_np(gp__real.pthread_self(), "gp-watchdog");
     const int64_t warn_ms = gp__config.block_warn_ms;
     /* Four looks per threshold: a hold is seen between N and N + N/4 ms after it began. */
     const int64_t period_ms = warn_ms >= 4 ? warn_ms / 4 : 1;
@@ -236,12 +237,9 @@ static int free_signal(void)
 static void start_thread(void)
 {
     int r = gp__pool_os_thread(watch, NULL);
-    if (r != 0) {
+    if (r != 0)
         gp__diag("GREENPATCH_BLOCK_WARN_MS: cannot start the watchdog thread (%s): the "
                  "blocking detector is off", strerror(r));
-        return;
-    }
-    gp__real.pthread_setname_np(t, "gp-watchdog");
 }
 
 /* The scheduler's OS thread takes the signal whatever its green threads block (signals.c
