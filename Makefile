@@ -101,7 +101,7 @@ INSTALLED    := $(BINDIR)/greenpatch $(LIBDIR)/libgreenpatch.so $(INCLUDEDIR)/gr
                 $(PKGCONFIGDIR)/greenpatch.pc $(MANDIR)/man1/greenpatch.1 \
                 $(MANDIR)/man3/greenpatch.3 $(API_PAGES:%=$(MANDIR)/man3/%.3)
 
-.PHONY: all test asan demo clean setup progs examples tests coverage bench install uninstall
+.PHONY: all test asan demo clean setup progs examples tests coverage bench bench-progs install uninstall
 .DEFAULT_GOAL := all
 
 all: $(LIB) progs examples
@@ -123,7 +123,10 @@ progs: $(PROGS) $(PROG_LIBS)
 examples: $(EXAMPLES)
 tests: $(TESTS) $(COMPAT) $(COMPAT_PROGS)
 # Benchmark programs, run by their scripts (scripts/bench-*), never by `make test`.
-bench: $(BENCH)
+bench-progs: $(BENCH)
+# The benchmark suite: installs its tools, runs every benchmark, writes docs/benchmarks.md.
+bench:
+	scripts/bench
 
 $(BUILD)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
