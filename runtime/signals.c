@@ -130,16 +130,14 @@ static void run_handler(int sig, const struct sigaction *a, siginfo_t *info, voi
 /* Handlers running where the signal interrupted this OS thread, which may be anywhere. A
  * handler that leaves by siglongjmp leaves this raised: then only the slower wakes are
  * used from then on, which are right anywhere. */
-static __thread volatile sig_atomic_t at_once_depth;
+__thread volatile sig_atomic_t gp__signal_at_once_depth;
 
 static void run_at_once(int sig, const struct sigaction *a, siginfo_t *info, void *uctx)
 {
-    at_once_depth++;
+    gp__signal_at_once_depth++;
     run_handler(sig, a, info, uctx);
-    at_once_depth--;
+    gp__signal_at_once_depth--;
 }
-
-bool gp__signal_in_handler(void) { return at_once_depth > 0; }
 
 /* What a handler adds to its thread's mask while it runs. */
 static uint64_t handler_mask(int sig, const struct sigaction *a)
