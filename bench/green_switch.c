@@ -7,6 +7,7 @@
  * Prints "name ns-per-switch" lines, each the median of ROUNDS rounds.
  * Usage: green_switch */
 #include "bench.h"
+#include "fiber.h" /* boost.context's jump_fcontext and make_fcontext, as the runtime declares them */
 #include "greenpatch.h"
 
 #include <stdio.h>
@@ -14,15 +15,7 @@
 
 enum { SWITCHES = 2000000, ROUNDS = 7, STACK_BYTES = 64 * 1024 };
 
-typedef void *fcontext_t;
-struct transfer {
-    fcontext_t fctx;
-    void *data;
-};
-struct transfer jump_fcontext(fcontext_t const to, void *vp);
-fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(struct transfer));
-
-static void bouncer(struct transfer t)
+static void bouncer(struct gp_transfer t)
 {
     for (;;)
         t = jump_fcontext(t.fctx, NULL);
@@ -32,7 +25,7 @@ static void bouncer(struct transfer t)
 static double jump_round(void)
 {
     static char stack[STACK_BYTES] __attribute__((aligned(64)));
-    fcontext_t other = make_fcontext(stack + sizeof stack, sizeof stack, bouncer);
+    gp_fcontext other = make_fcontext(stack + sizeof stack, sizeof stack, bouncer);
     double start = now_ns();
     for (int i = 0; i < SWITCHES / 2; i++)
         other = jump_fcontext(other, NULL).fctx;
