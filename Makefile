@@ -177,7 +177,7 @@ $(BUILD)/tests/compat/test_%: tests/compat/test_%.c tests/compat/compat.c tests/
 
 # The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries
 # (and CFLAGS_<name> for their headers).
-$(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
+$(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c $(wildcard tests/compat/progs/*.h) $(wildcard tests/progs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(COMPAT_LDLIBS_$*)
 
