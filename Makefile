@@ -148,7 +148,7 @@ $(BUILD)/tests/progs/tls_libs: $(BUILD)/tests/progs/libtls_counters.so
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
-$(BUILD)/examples/%: examples/%.c
+$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
