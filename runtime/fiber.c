@@ -7,14 +7,19 @@
  *
  * Transparent huge pages: with THP "always", the kernel may back a touched stack page with
  * a 2 MiB huge page; ten thousand mostly idle stacks would then cost gigabytes. Stacks are
- * marked MADV_NOHUGEPAGE. */
+ * then marked MADV_NOHUGEPAGE, whole (guard included): the mapping keeps one set of flags,
+ * so that consecutive stacks merge into one memory map. With THP "madvise" or "never" a
+ * mapping nobody marked gets no huge pages, and the madvise is skipped: it cost a system
+ * call and a split of the memory map per stack. */
 #include "fiber.h"
 
 #include "list.h"
 #include "real.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -43,7 +48,8 @@ static struct {
     struct gp_list free; /* struct cached_stack, most recently released first */
     size_t count;
     int guard_mode; /* 0: not probed, 1: MADV_GUARD_INSTALL, 2: mprotect */
-} stack_cache = {.free = {&stack_cache.free, &stack_cache.free}};
+    int thp_always; /* -1: not read yet; 1: THP "always" (stacks need MADV_NOHUGEPAGE) */
+} stack_cache = {.free = {&stack_cache.free, &stack_cache.free}, .thp_always = -1};
 
 static size_t page_size(void)
 {
@@ -73,6 +79,23 @@ static int install_guard(char *addr, size_t len)
         stack_cache.guard_mode = 2;
     }
     return mprotect(addr, len, PROT_NONE) == 0 ? 0 : -errno;
+}
+
+/* Whether the kernel gives huge pages to any anonymous mapping: the file says
+ * "[always] madvise never" then. Unreadable (no THP in the kernel, no /sys): no. */
+static bool thp_always(void)
+{
+    if (stack_cache.thp_always < 0) {
+        char buf[64] = "";
+        int fd = gp__real.open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t n = gp__real.read(fd, buf, sizeof buf - 1);
+            buf[n > 0 ? n : 0] = '\0';
+            gp__real.close(fd);
+        }
+        stack_cache.thp_always = strstr(buf, "[always]") != NULL;
+    }
+    return stack_cache.thp_always;
 }
 
 static void register_with_valgrind(struct gp_stack *s)
@@ -112,7 +135,8 @@ int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard)
         munmap(map, map_size);
         return r == -ENOMEM ? -ENOMEM : -EAGAIN;
     }
-    (void)madvise(map + guard, size, MADV_NOHUGEPAGE);
+    if (thp_always())
+        (void)madvise(map, map_size, MADV_NOHUGEPAGE);
     *s = (struct gp_stack){.base = map + guard, .size = size, .guard = guard, .map = map,
                            .map_size = map_size};
     register_with_valgrind(s);
