@@ -163,8 +163,8 @@ void gp__fiber_stack_release(struct gp_stack *s)
         s->base = NULL;
         return;
     }
-    if (stack_cache.count >= GP_FIBER_HOT_STACKS)
-        (void)madvise(s->base, s->size, MADV_DONTNEED);
+    if (stack_cache.count >= GP_FIBER_HOT_STACKS && s->size > GP_FIBER_KEPT_BYTES)
+        (void)madvise(s->base, s->size - GP_FIBER_KEPT_BYTES, MADV_DONTNEED);
     /* The cache entry lives in the cached stack's own top bytes: caching allocates nothing. */
     struct cached_stack *c = (struct cached_stack *)(s->base + s->size) - 1;
     c->stack = *s;

@@ -18,8 +18,12 @@ gp_fcontext make_fcontext(void *sp, size_t size, void (*fn)(struct gp_transfer))
 
 /* Released stacks are kept mapped for reuse. The first GP_FIBER_HOT_STACKS keep their pages
  * (a thread that exits and one that starts soon after cost no page faults); the others give
- * them back to the kernel with MADV_DONTNEED and keep only their address range. */
-enum { GP_FIBER_HOT_STACKS = 16 };
+ * back to the kernel (MADV_DONTNEED) all but their top GP_FIBER_KEPT_BYTES, the pages every
+ * thread touches as it starts, as glibc does with an exiting thread's stack (it keeps the
+ * frames in use and PTHREAD_STACK_MIN below them: advise_stack_range): a burst of threads
+ * then reuses its stacks without a page fault, and the cache holds at most that much of
+ * each stack whatever the threads before used. */
+enum { GP_FIBER_HOT_STACKS = 16, GP_FIBER_KEPT_BYTES = 16 * 1024 };
 
 struct gp_stack {
     char *base;      /* lowest usable address (just above the guard) */
