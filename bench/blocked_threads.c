@@ -4,22 +4,25 @@
  *   cond   each thread waits on one condition variable until main broadcasts;
  *   recv   each thread blocks in recv on its own loopback TCP connection (the accepted
  *          socket, held by this process; the connecting ends are held by a child process,
- *          which connects them in batches of 1,000 and ends them all at once by exiting).
+ *          which connects them in batches of 1,000 and ends them all at once by exiting);
+ *   hold   the connections of recv mode without the threads: main holds the accepted
+ *          sockets (what the connections alone cost).
  * When pthread_create fails (natively: near pid_max threads), the program stops creating,
  * goes on with the threads it has, and says where it failed.
  * Prints one line:
- *   created C failed_at F ms T cpu_ms U rss_kib R drop_kib D pte_kib P kernel_kib K guarded G
+ *   created C failed_at F ms T cpu_ms U rss_kib R drop_kib D pte_kib P kernel_kib K cgroup_kib M guarded G
  * C threads created (F: the index of the first failed pthread_create, or -1), T
  * milliseconds from the first pthread_create until every thread is blocked (in recv mode
  * with the connections made and accepted), U the CPU time the process (all its threads)
  * used meanwhile, R the process's VmRSS then, D how much
  * MemAvailable dropped from just before the first thread (or connection) until then (kernel
  * memory included: stacks, page tables, sockets), P its VmPTE (page tables), K the growth of
- * the kernel's thread stacks, page tables and slab (system-wide, as D), G how many of
+ * the kernel's thread stacks, page tables and slab (system-wide, as D), M the growth of what
+ * the process's memory cgroup is charged (user and kernel memory; -1: no cgroup), G how many of
  * the threads' stacks have a guard page below them (a PROT_NONE mapping, or a guard region
  * of MADV_GUARD_INSTALL, which /proc/self/pagemap shows in bit 58 since Linux 6.14).
  * Exit status 1 when something failed other than pthread_create's EAGAIN.
- * Usage: blocked_threads cond|recv N */
+ * Usage: blocked_threads cond|recv|hold N */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +104,37 @@ static long kernel_kib(void)
 {
     return status_kib("/proc/meminfo", "KernelStack") + status_kib("/proc/meminfo", "PageTables") +
            status_kib("/proc/meminfo", "Slab");
+}
+
+/* What the process's memory cgroup is charged, in KiB: user and kernel memory of the
+ * processes in it (cgroup v2 memory.current, v1 memory.usage_in_bytes), or -1. Unlike
+ * MemAvailable, other programs on the machine move it only when they share the cgroup. */
+static long cgroup_kib(void)
+{
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (!f)
+        return -1;
+    char line[512], path[600] = "";
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *controllers = strchr(line, ':'), *where = controllers ? strchr(controllers + 1, ':') : NULL;
+        if (!where)
+            continue;
+        *where++ = '\0';
+        if (strcmp(controllers + 1, "memory") == 0)
+            snprintf(path, sizeof path, "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", where);
+        else if (strcmp(line, "0") == 0 && !path[0])
+            snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.current", where);
+    }
+    fclose(f);
+    f = fopen(path, "r");
+    long long bytes = -1024;
+    if (f) {
+        if (fscanf(f, "%lld", &bytes) != 1)
+            bytes = -1024;
+        fclose(f);
+    }
+    return (long)(bytes / 1024);
 }
 
 static double now_ms(clockid_t clock)
@@ -199,17 +233,20 @@ static _Noreturn void connector(long n, int port, int ctl)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "cond") && strcmp(argv[1], "recv"))) {
-        fprintf(stderr, "usage: blocked_threads cond|recv N\n");
+    if (argc != 3 || (strcmp(argv[1], "cond") && strcmp(argv[1], "recv") && strcmp(argv[1], "hold"))) {
+        fprintf(stderr, "usage: blocked_threads cond|recv|hold N\n");
         return 2;
     }
     alarm(300);
-    int sockets = strcmp(argv[1], "recv") == 0;
+    int hold = strcmp(argv[1], "hold") == 0, sockets = hold || strcmp(argv[1], "recv") == 0;
     long n = atol(argv[2]);
     pthread_t *threads = calloc((size_t)n, sizeof *threads);
-    if (!threads)
+    int *held = calloc((size_t)n, sizeof *held);
+    if (!threads || !held)
         die("calloc");
-    memset(threads, 0, (size_t)n * sizeof *threads); /* touched before the baseline */
+    /* Touched before the baseline. */
+    memset(threads, 0, (size_t)n * sizeof *threads);
+    memset(held, 0, (size_t)n * sizeof *held);
 
     int listener = -1, ctl[2] = {-1, -1};
     pid_t child = -1;
@@ -235,8 +272,16 @@ int main(int argc, char **argv)
         close(ctl[1]);
     }
 
+    /* What earlier processes freed (sockets and tasks go after an RCU grace period) settles
+     * before the baseline. */
+    for (int i = 0; i < 20; i++) {
+        long before = cgroup_kib();
+        usleep(50000);
+        if (labs(cgroup_kib() - before) < 128)
+            break;
+    }
     long avail_before = status_kib("/proc/meminfo", "MemAvailable");
-    long kernel_before = kernel_kib();
+    long kernel_before = kernel_kib(), cgroup_before = cgroup_kib();
     double start = now_ms(CLOCK_MONOTONIC), cpu_start = now_ms(CLOCK_PROCESS_CPUTIME_ID);
     long created = 0, failed_at = -1;
     int failed_errno = 0;
@@ -252,6 +297,10 @@ int main(int argc, char **argv)
             if (fd < 0)
                 die("accept");
             arg = (void *)(intptr_t)fd;
+            if (hold) {
+                held[created++] = fd;
+                continue;
+            }
         }
         int r = pthread_create(&threads[i], NULL, sockets ? wait_recv : wait_cond, arg);
         if (r != 0) {
@@ -264,7 +313,7 @@ int main(int argc, char **argv)
         created++;
     }
     pthread_mutex_lock(&lock);
-    expected = created;
+    expected = hold ? 0 : created;
     while (ready < expected)
         pthread_cond_wait(&ready_cond, &lock);
     pthread_mutex_unlock(&lock);
@@ -276,11 +325,12 @@ int main(int argc, char **argv)
     long pte = status_kib("/proc/self/status", "VmPTE");
     long drop = avail_before - status_kib("/proc/meminfo", "MemAvailable");
     long kernel = kernel_kib() - kernel_before;
+    long cgroup = cgroup_before < 0 ? -1 : cgroup_kib() - cgroup_before;
 
     read_none_maps();
     int pagemap = open("/proc/self/pagemap", O_RDONLY);
     long guards = 0;
-    for (long i = 0; i < created; i++)
+    for (long i = 0; i < created && !hold; i++)
         guards += guarded(threads[i], pagemap);
 
     if (sockets) {
@@ -292,7 +342,9 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&lock);
     }
     int broken = 0;
-    for (long i = 0; i < created; i++) {
+    for (long i = 0; i < created && hold; i++)
+        close(held[i]);
+    for (long i = 0; i < created && !hold; i++) {
         void *result;
         if (pthread_join(threads[i], &result) != 0 || result != NULL)
             broken = 1;
@@ -306,7 +358,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "pthread_create failed at thread %ld: %s\n", failed_at,
                 strerror(failed_errno));
     printf("created %ld failed_at %ld ms %.1f cpu_ms %.1f rss_kib %ld drop_kib %ld pte_kib %ld kernel_kib %ld "
-           "guarded %ld\n",
-           created, failed_at, ms, cpu_ms, rss, drop, pte, kernel, guards);
+           "cgroup_kib %ld guarded %ld\n",
+           created, failed_at, ms, cpu_ms, rss, drop, pte, kernel, cgroup, guards);
     return broken || (failed_at >= 0 && failed_errno != EAGAIN);
 }
