@@ -16,6 +16,7 @@
 #include "list.h"
 #include "real.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GP_ASAN 1
 #else
@@ -181,9 +183,22 @@ bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr)
     return s->base && s->map && a < s->base && a + slack >= s->map;
 }
 
-void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer))
+void *gp__fiber_stack_top(struct gp_stack *s, size_t bytes)
 {
-    f->ctx = make_fcontext(f->stack.base + f->stack.size, f->stack.size, entry);
+    assert(bytes % 64 == 0 && bytes < s->size);
+    char *top = s->base + s->size - bytes;
+#if GP_ASAN
+    /* A reused stack keeps the poisoned redzones of the frames of the thread that ran on it
+     * before. */
+    __asan_unpoison_memory_region(top, bytes);
+#endif
+    return top;
+}
+
+void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer), size_t reserved)
+{
+    f->ctx = make_fcontext(f->stack.base + f->stack.size - reserved, f->stack.size - reserved,
+                           entry);
     f->asan_fake_stack = NULL;
     f->started = false;
 }

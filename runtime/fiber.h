@@ -52,8 +52,13 @@ void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size);
 /* Returns the stack to the cache (or to the kernel beyond the cache). */
 void gp__fiber_stack_release(struct gp_stack *s);
 
-/* Prepares f to start in entry(transfer) on its own stack at the first switch to it. */
-void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer));
+/* The top bytes of s (a multiple of 64) for the caller's own use, as glibc keeps a thread's
+ * struct pthread at the top of its stack: in the page its first frames touch anyway, they
+ * cost no memory of their own. Pass the same bytes to gp__fiber_prepare. */
+void *gp__fiber_stack_top(struct gp_stack *s, size_t bytes);
+/* Prepares f to start in entry(transfer) on its own stack at the first switch to it, below
+ * the top reserved bytes of the stack (gp__fiber_stack_top). */
+void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer), size_t reserved);
 /* Describes the stack of the calling OS thread for a fiber that adopts it (ASan needs the
  * bounds of every stack it switches to). */
 void gp__fiber_adopt_current(struct gp_fiber *f);

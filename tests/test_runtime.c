@@ -42,7 +42,7 @@ static void child_body(struct gp_transfer t)
 Test(runtime, fiber_switches_back_and_forth)
 {
     cr_assert_eq(gp__fiber_stack_alloc(&child_fiber.stack, 64 * 1024, 4096), 0);
-    gp__fiber_prepare(&child_fiber, child_body);
+    gp__fiber_prepare(&child_fiber, child_body, 0);
     for (int i = 1; i <= 1000; i++) {
         gp__fiber_switch(&main_fiber, &child_fiber);
         cr_assert_eq(fiber_steps, i);
@@ -60,7 +60,7 @@ Test(runtime, fiber_probe_runs_on_the_suspended_stack)
 {
     fiber_steps = 0;
     cr_assert_eq(gp__fiber_stack_alloc(&child_fiber.stack, 64 * 1024, 4096), 0);
-    gp__fiber_prepare(&child_fiber, child_body);
+    gp__fiber_prepare(&child_fiber, child_body, 0);
     cr_assert(!child_fiber.started);
     gp__fiber_switch(&main_fiber, &child_fiber);
     cr_assert(child_fiber.started);
