@@ -119,6 +119,44 @@ static bool take_cached(struct gp_stack *s, size_t size, size_t guard)
     return false;
 }
 
+/* Fresh stacks are cut from chunks mapped several at a time, as many as have been mapped
+ * since the last chunk of another size, up to MAX_CHUNK_STACKS: one mmap for a burst of
+ * threads rather than one per thread (the chunk's address range costs no memory until it
+ * is touched, and each stack is unmapped alone). Where a chunk cannot be mapped (an address
+ * space limit), a stack is mapped alone. */
+enum { MAX_CHUNK_STACKS = 32 };
+static struct {
+    char *next;      /* the next fresh stack's mapping */
+    size_t left;     /* how many fresh stacks the chunk still has */
+    size_t map_size; /* of each */
+    size_t run;      /* stacks of that size mapped in a row */
+} chunk;
+
+static char *map_fresh(size_t map_size)
+{
+    if (chunk.map_size != map_size)
+        chunk = (__typeof__(chunk)){.map_size = map_size};
+    if (chunk.left == 0) {
+        size_t n = chunk.run < 1 ? 1 : chunk.run < MAX_CHUNK_STACKS ? chunk.run : MAX_CHUNK_STACKS;
+        for (;; n = 1) {
+            char *map = mmap(NULL, n * map_size, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+            if (map != MAP_FAILED) {
+                chunk.next = map;
+                chunk.left = n;
+                break;
+            }
+            if (n == 1)
+                return NULL;
+        }
+    }
+    char *map = chunk.next;
+    chunk.next += map_size;
+    chunk.left--;
+    chunk.run++;
+    return map;
+}
+
 int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard)
 {
     size = round_to_pages(size);
@@ -128,9 +166,8 @@ int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard)
         return 0;
     }
     size_t map_size = size + guard;
-    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED)
+    char *map = map_fresh(map_size);
+    if (!map)
         return -ENOMEM;
     int r = install_guard(map, guard);
     if (r < 0) {
