@@ -7,10 +7,10 @@
  *
  * Transparent huge pages: with THP "always", the kernel may back a touched stack page with
  * a 2 MiB huge page; ten thousand mostly idle stacks would then cost gigabytes. Stacks are
- * then marked MADV_NOHUGEPAGE, whole (guard included): the mapping keeps one set of flags,
- * so that consecutive stacks merge into one memory map. With THP "madvise" or "never" a
- * mapping nobody marked gets no huge pages, and the madvise is skipped: it cost a system
- * call and a split of the memory map per stack. */
+ * then marked MADV_NOHUGEPAGE, a whole chunk of them at once (guards included): the mapping
+ * keeps one set of flags, so that consecutive chunks merge into one memory map. With THP
+ * "madvise" or "never" a mapping nobody marked gets no huge pages, and the madvise is
+ * skipped: it cost a system call and a split of the memory map per stack. */
 #include "fiber.h"
 
 #include "list.h"
@@ -142,6 +142,8 @@ static char *map_fresh(size_t map_size)
             char *map = mmap(NULL, n * map_size, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
             if (map != MAP_FAILED) {
+                if (thp_always())
+                    (void)madvise(map, n * map_size, MADV_NOHUGEPAGE);
                 chunk.next = map;
                 chunk.left = n;
                 break;
@@ -174,8 +176,6 @@ int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard)
         munmap(map, map_size);
         return r == -ENOMEM ? -ENOMEM : -EAGAIN;
     }
-    if (thp_always())
-        (void)madvise(map, map_size, MADV_NOHUGEPAGE);
     *s = (struct gp_stack){.base = map + guard, .size = size, .guard = guard, .map = map,
                            .map_size = map_size};
     register_with_valgrind(s);
