@@ -43,12 +43,14 @@ enum { CACHED_STACKS = 1024 };
 
 struct cached_stack {
     struct gp_list link; /* on stack_cache.free; lives at the top of the cached stack */
+    bool trimmed;        /* its pages below the top GP_FIBER_KEPT_BYTES are given back */
     struct gp_stack stack;
 };
 
 static struct {
     struct gp_list free; /* struct cached_stack, most recently released first */
     size_t count;
+    size_t untrimmed; /* how many of them are not trimmed */
     int guard_mode; /* 0: not probed, 1: MADV_GUARD_INSTALL, 2: mprotect */
     int thp_always; /* -1: not read yet; 1: THP "always" (stacks need MADV_NOHUGEPAGE) */
 } stack_cache = {.free = {&stack_cache.free, &stack_cache.free}, .thp_always = -1};
@@ -113,6 +115,7 @@ static bool take_cached(struct gp_stack *s, size_t size, size_t guard)
             *s = c->stack;
             gp__list_remove(n);
             stack_cache.count--;
+            stack_cache.untrimmed -= !c->trimmed;
             return true;
         }
     }
@@ -188,6 +191,21 @@ void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size)
     register_with_valgrind(s);
 }
 
+/* Trims the oldest untrimmed cached stacks until no more than keep are left untrimmed. */
+static void trim_to(size_t keep)
+{
+    for (struct gp_list *n = stack_cache.free.prev;
+         n != &stack_cache.free && stack_cache.untrimmed > keep; n = n->prev) {
+        struct cached_stack *c = GP_CONTAINER_OF(n, struct cached_stack, link);
+        if (c->trimmed)
+            continue;
+        if (c->stack.size > GP_FIBER_KEPT_BYTES)
+            (void)madvise(c->stack.base, c->stack.size - GP_FIBER_KEPT_BYTES, MADV_DONTNEED);
+        c->trimmed = true;
+        stack_cache.untrimmed--;
+    }
+}
+
 void gp__fiber_stack_release(struct gp_stack *s)
 {
     if (!s->base)
@@ -202,14 +220,22 @@ void gp__fiber_stack_release(struct gp_stack *s)
         s->base = NULL;
         return;
     }
-    if (stack_cache.count >= GP_FIBER_HOT_STACKS && s->size > GP_FIBER_KEPT_BYTES)
-        (void)madvise(s->base, s->size - GP_FIBER_KEPT_BYTES, MADV_DONTNEED);
     /* The cache entry lives in the cached stack's own top bytes: caching allocates nothing. */
     struct cached_stack *c = (struct cached_stack *)(s->base + s->size) - 1;
     c->stack = *s;
+    c->trimmed = false;
     gp__list_push_front(&stack_cache.free, &c->link);
     stack_cache.count++;
+    stack_cache.untrimmed++;
     s->base = NULL;
+    if (stack_cache.untrimmed > GP_FIBER_UNTRIMMED_STACKS)
+        trim_to(GP_FIBER_UNTRIMMED_STACKS);
+}
+
+void gp__fiber_stack_trim(void)
+{
+    if (stack_cache.untrimmed > GP_FIBER_HOT_STACKS)
+        trim_to(GP_FIBER_HOT_STACKS);
 }
 
 bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr)
