@@ -10,17 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the resolver keeps for one green thread, made when it first runs. */
-struct gp_resolver_thread {
-    struct __res_state res; /* this thread's _res; unused for main, whose _res is libc's */
-    struct hostent host;    /* the last result of gethostbyname, gethostbyname2, gethostbyaddr */
-    char *buffer;           /* host's names and addresses, malloc'd */
-    size_t buffer_size;
-};
-
 /* The size glibc's gethostbyname starts its buffer with (NSS_BUFLEN_HOSTS). */
 enum { HOST_BUFFER_FIRST = 1024 };
 
+/* t's state: a spawned thread's is at the top of its stack (gp__sched_spawn); main's is
+ * made when main first asks for gethostbyname's storage. */
 static struct gp_resolver_thread *thread_data(struct gp_thread *t)
 {
     if (!t->resolver)
@@ -81,7 +75,8 @@ void gp__resolver_forget_thread(struct gp_thread *t)
     if (!t->is_main && (d->res.options & RES_INIT))
         res_nclose(&d->res);
     free(d->buffer);
-    free(d);
+    if (t->is_main)
+        free(d); /* the others' is part of their stack */
     t->resolver = NULL;
 }
 
