@@ -116,9 +116,12 @@ $(BUILD)/runtime/init.o: VERSION
 
 # boost.context is linked statically (its fcontext objects are position-independent
 # assembly, no libstdc++); libev is loaded privately at run time (see runtime/hub.c).
+# The library's own calls into libc are bound lazily (no -z now), as the real-function
+# table is (runtime/real.c): binding all ~150 of them at load was a fifth of what a program
+# that never makes a thread paid for the shim at exec.
 $(LIB): $(LIB_OBJ) $(MAP)
 	@test -n "$(BOOST_CONTEXT_A)" || { echo "libboost_context.a not found: run scripts/setup" >&2; exit 1; }
-	$(CC) -shared -o $@ $(LIB_OBJ) $(SAN) -Wl,--version-script=$(MAP) -Wl,-z,now \
+	$(CC) -shared -o $@ $(LIB_OBJ) $(SAN) -Wl,--version-script=$(MAP) \
 	      -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) -ldl
 
 progs: $(PROGS) $(PROG_LIBS)

@@ -20,7 +20,7 @@
 enum { STDERR_WAIT_MS = 1000 };
 
 /* pwritev2(2, iov, 1, -1, RWF_NOWAIT) as the system call itself: the shim interposes both
- * pwritev2 and syscall(), and a report may come before the real-function table is filled.
+ * pwritev2 and syscall(), and a report may be about the real-function table itself.
  * (-1, 0: the offset "current position" split in the kernel's low and high halves.) */
 static ssize_t stderr_write_nowait(const struct iovec *iov)
 {
@@ -53,9 +53,9 @@ void gp__diag(const char *fmt, ...)
     n += (size_t)len < sizeof line - n - 1 ? (size_t)len : sizeof line - n - 2;
     line[n++] = '\n';
     struct iovec iov = {.iov_base = line, .iov_len = n};
-    /* A report about the real-function table itself comes before the table is filled:
-     * only the plain attempt then (the names below are the shim's own). */
-    if (!gp__real.syscall) {
+    /* A report about the real-function table itself (a name libc lacks, which may be one
+     * of those below): only the plain attempt then. */
+    if (gp__real_broken) {
         stderr_write_nowait(&iov);
         return;
     }

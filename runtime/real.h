@@ -1,6 +1,6 @@
-/* The real libc functions behind every interposed name, resolved once with
- * dlsym(RTLD_NEXT). The runtime calls libc only through this table (or through names the
- * shim does not interpose), so that its own calls never re-enter the shim. */
+/* The real libc functions behind every interposed name, each resolved with dlsym(RTLD_NEXT)
+ * at its first call (real.c). The runtime calls libc only through this table (or through
+ * names the shim does not interpose), so that its own calls never re-enter the shim. */
 #ifndef GP_REAL_H
 #define GP_REAL_H
 
@@ -348,9 +348,15 @@ struct gp_real {
 
 extern struct gp_real gp__real;
 
-/* Fills gp__real. Safe to call more than once and from any thread; returns false while a
- * resolution is already under way on this thread (dlsym re-entered the shim through a
- * program-supplied malloc), in which case the caller must not use the table. */
+/* Every slot of gp__real is callable from the start, from any thread: a slot not yet
+ * resolved holds a stub that resolves it. gp__real_resolve readies the table: it resolves
+ * at once the names that dlsym may come back through (the mutex functions, which a
+ * program-supplied malloc locks). Safe to call more than once and from any thread; returns
+ * false while that resolution is under way on this thread (dlsym re-entered the shim),
+ * in which case the caller must not use the table. */
 bool gp__real_resolve(void);
+
+/* Set when a name could not be resolved: the report of it must not call through the table. */
+extern bool gp__real_broken;
 
 #endif

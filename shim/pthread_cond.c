@@ -69,6 +69,10 @@ int gp_shim_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clocki
 
 static int wake(pthread_cond_t *c, bool all)
 {
+    /* Before the first pthread_create there is no green waiter: glibc's call after one
+     * load (rule 5; Python signals its GIL's condition at every release of the GIL). */
+    if (!gp__sched_live)
+        return all ? gp__real.pthread_cond_broadcast(c) : gp__real.pthread_cond_signal(c);
     int saved = errno;
     if (!gp__init() || gp__cond_shared(c) || (gp__current && gp__current->is_hub))
         return all ? gp__real.pthread_cond_broadcast(c) : gp__real.pthread_cond_signal(c);
