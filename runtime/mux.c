@@ -5,6 +5,7 @@
 #include "hub.h"
 #include "real.h"
 #include "scheduler.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,17 +95,40 @@ static int mux_wait(struct mux_call *c, int64_t deadline, const sigset_t *mask)
     }
 }
 
-/* The first look at the fds, after the other green threads have had a turn. Natively they
- * go on meanwhile on other CPUs. Here a thread whose loop always finds something ready
- * would never let them run, nor the hub that wakes them (gp__sched_yield goes through it
- * every so many times): redis-benchmark --threads, whose loops that have issued their last
- * requests spin on EPOLLOUT until the others have read the last replies, hung so. The same
- * turn makes a zero timeout that finds nothing ready a "not yet" after which another
- * thread may have acted (shim.h: gp_not_yet): a program may poll in a loop until then. */
-static int first_attempt(struct mux_call *c, const sigset_t *mask)
+/* Looks in a row, with no switch between them, after which the next look first gives the
+ * other green threads a turn (see first_attempt). */
+enum { LOOKS_BEFORE_TURN = 16 };
+
+static struct {
+    uint64_t switches; /* gp__watchdog_switches (the scheduler's count) at the streak's start */
+    unsigned looks;
+} streak;
+
+/* The first look at the fds. Natively the other threads go on meanwhile on other CPUs.
+ * Here a thread whose loop always finds something ready would never let them run, nor the
+ * hub that wakes them (gp__sched_yield goes through it every so many times):
+ * redis-benchmark --threads, whose loops that have issued their last requests spin on
+ * EPOLLOUT until the others have read the last replies, hung so. So a thread that has
+ * looked LOOKS_BEFORE_TURN times without a switch gives the others a turn before it looks
+ * again; a loop that waits now and then, or finds something at its first look (an accept
+ * loop), never queues behind all the runnable threads. A zero timeout that finds nothing
+ * ready gives them a turn too: it is a "not yet" after which another thread may have acted
+ * (shim.h: gp_not_yet), and a program may poll in a loop until then. */
+static int first_attempt(struct mux_call *c, const sigset_t *mask, int64_t deadline)
 {
-    gp__sched_yield();
-    return c->attempt(c, mask);
+    uint64_t switches = __atomic_load_n(&gp__watchdog_switches, __ATOMIC_RELAXED);
+    if (switches != streak.switches) {
+        streak.switches = switches;
+        streak.looks = 0;
+    }
+    if (++streak.looks > LOOKS_BEFORE_TURN) {
+        streak.looks = 0;
+        gp__sched_yield();
+    }
+    int r = c->attempt(c, mask);
+    if (r == 0 && deadline == 0)
+        gp__sched_yield();
+    return r;
 }
 
 int64_t gp__mux_deadline(int64_t timeout_ns)
@@ -149,7 +173,7 @@ static int hub_events(short events)
 int gp__mux_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t *mask)
 {
     struct poll_call p = {.c = {.attempt = poll_attempt}, .fds = fds, .n = n};
-    int r = first_attempt(&p.c, mask);
+    int r = first_attempt(&p.c, mask, deadline);
     if (r != 0 || deadline == 0)
         return r;
     /* The first attempt checked n against the fd limit (EINVAL). */
@@ -293,7 +317,7 @@ int gp__mux_select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
             memcpy(s.saved[i], s.sets[i], bytes);
     }
     s.closed = store + 3 * s.words;
-    int ret = first_attempt(&s.c, mask);
+    int ret = first_attempt(&s.c, mask, deadline);
     if (ret == 0 && deadline != 0) {
         ret = select_watch(&s);
         if (ret == 0)
@@ -342,7 +366,7 @@ int gp__mux_epoll_wait(int epfd, struct epoll_event *events, int max, int64_t de
 {
     struct epoll_call p = {.c = {.attempt = epoll_attempt, .closed = epoll_closed},
                            .epfd = epfd, .events = events, .max = max};
-    int r = first_attempt(&p.c, mask);
+    int r = first_attempt(&p.c, mask, deadline);
     if (r != 0 || deadline == 0)
         return r;
     /* The epoll fd is readable while some of its events are ready. */
