@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 _Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_WRITE, "libev event bits");
@@ -162,9 +163,28 @@ static int load_libev(void)
 
 static void on_epoll_ready(struct ev_loop *loop, ev_io *w, int revents);
 
+/* The hub's epoll fd goes this high (below the fd limit): the low numbers are the
+ * program's, which may dup2 onto one it thinks is free ("exec 8>&1" in a shell it runs). */
+enum { EPOLL_FD_FLOOR = 1008 };
+
+/* The fd waits' epoll instance, at or above EPOLL_FD_FLOOR when the fd limit allows. */
+static int new_epoll_fd(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    struct rlimit limit;
+    if (fd < 0 || fd >= EPOLL_FD_FLOOR || getrlimit(RLIMIT_NOFILE, &limit) < 0)
+        return fd;
+    int floor = limit.rlim_cur > EPOLL_FD_FLOOR + 16 ? EPOLL_FD_FLOOR : (int)limit.rlim_cur - 16;
+    int high = floor > fd ? gp__real.fcntl(fd, F_DUPFD_CLOEXEC, floor) : -1;
+    if (high < 0)
+        return fd;
+    gp__real.close(fd);
+    return high;
+}
+
 static struct ev_loop *new_loop(void)
 {
-    hub.epfd = epoll_create1(EPOLL_CLOEXEC);
+    hub.epfd = new_epoll_fd();
     if (hub.epfd < 0)
         return NULL;
     /* NOENV: the program's LIBEV_FLAGS is not ours to obey. NOSIGMASK: libev must not
