@@ -87,6 +87,8 @@ EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
+BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
+CFLAGS_green_switch       := -Iruntime
 BENCH_LDLIBS_http_libev   := -lev
 
 # Where `make install` puts things (DESTDIR, if set, is prepended to each: a staging root).
@@ -147,13 +149,13 @@ $(BUILD)/tests/progs/tls_libs: $(BUILD)/tests/progs/libtls_counters.so
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
-$(BUILD)/examples/%: examples/%.c
+$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
-$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(BENCH_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(BENCH_LDLIBS_$*)
 
 # tls_yield.c with 1 KiB and 64 KiB of thread-local storage (scripts/bench-tls).
 $(BUILD)/bench/tls_yield_%: bench/tls_yield.c
@@ -176,7 +178,7 @@ $(BUILD)/tests/compat/test_%: tests/compat/test_%.c tests/compat/compat.c tests/
 
 # The compat clients: plain programs, with COMPAT_LDLIBS_<name> for the client libraries
 # (and CFLAGS_<name> for their headers).
-$(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c
+$(BUILD)/tests/compat/progs/%: tests/compat/progs/%.c $(wildcard tests/compat/progs/*.h) $(wildcard tests/progs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(COMPAT_LDLIBS_$*)
 

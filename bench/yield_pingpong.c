@@ -4,23 +4,17 @@
  * every round trip parks and wakes through the hub's poll. Prints "name nanoseconds-per-op"
  * lines, the median of ROUNDS rounds.
  * Usage: yield_pingpong */
+#include "bench.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { YIELDS = 500000, ROUND_TRIPS = 50000, ROUNDS = 7 };
 
 static int requests[2], replies[2];
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void *yielder(void *unused)
 {
@@ -76,24 +70,9 @@ static double pipe_round(void)
     return ns;
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double (*round)(void))
-{
-    double v[ROUNDS];
-    for (int i = 0; i < ROUNDS; i++)
-        v[i] = round();
-    qsort(v, ROUNDS, sizeof v[0], by_value);
-    return v[ROUNDS / 2];
-}
-
 int main(void)
 {
-    printf("sched_yield %.1f\n", median(yield_round));
-    printf("pipe_round_trip %.1f\n", median(pipe_round));
+    printf("sched_yield %.1f\n", median_of(yield_round, ROUNDS));
+    printf("pipe_round_trip %.1f\n", median_of(pipe_round, ROUNDS));
     return 0;
 }

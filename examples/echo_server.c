@@ -13,73 +13,7 @@
  *
  * Standard output: "listening on PORT" once the socket is listening, and, when
  * CONNECTIONS is given, "served CONNECTIONS connections" just before exiting. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-/* Counts the connections whose threads have finished, so that main can wait for the last
- * one before exiting. */
-static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t finished_changed = PTHREAD_COND_INITIALIZER;
-static unsigned long finished_connections;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "echo_server: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-/* A daemon that holds one descriptor per client needs more than the usual soft limit of
- * 1024; the hard limit is what the administrator allows, so take all of it. */
-static void raise_fd_limit(void)
-{
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        die("getrlimit");
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
-        die("setrlimit");
-}
-
-static int listen_on_loopback(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        die("socket");
-    int on = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0)
-        die("setsockopt SO_REUSEADDR");
-    struct sockaddr_in addr = {
-        .sin_family = AF_INET,
-        .sin_port = htons((uint16_t)port),
-        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-    };
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-        die("bind");
-    /* A large backlog: clients may connect in bursts faster than one accept loop takes
-     * them, and the kernel caps it at net.core.somaxconn anyway. */
-    if (listen(fd, SOMAXCONN) != 0)
-        die("listen");
-    return fd;
-}
-
-static unsigned bound_port(int fd)
-{
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-        die("getsockname");
-    return ntohs(addr.sin_port);
-}
+#include "daemon.h"
 
 /* Writes all of buf, as a blocking write may legitimately write less than asked. */
 static int write_all(int fd, const char *buf, size_t len)
@@ -94,14 +28,6 @@ static int write_all(int fd, const char *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
-}
-
-static void connection_finished(void)
-{
-    pthread_mutex_lock(&finished_lock);
-    finished_connections++;
-    pthread_cond_signal(&finished_changed);
-    pthread_mutex_unlock(&finished_lock);
 }
 
 /* The whole life of one connection: echo everything back until the client closes. */
@@ -129,55 +55,9 @@ static void *serve_connection(void *arg)
     return NULL;
 }
 
-/* Accepts one connection and hands it to a new detached thread. */
-static void accept_and_serve(int listen_fd)
-{
-    int fd;
-    do
-        fd = accept(listen_fd, NULL, NULL);
-    while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
-    if (fd < 0)
-        die("accept");
-
-    pthread_t thread;
-    int err = pthread_create(&thread, NULL, serve_connection, (void *)(intptr_t)fd);
-    if (err != 0) {
-        /* Out of threads: drop this client but keep serving the others. */
-        fprintf(stderr, "echo_server: pthread_create: %s\n", strerror(err));
-        close(fd);
-        connection_finished();
-        return;
-    }
-    pthread_detach(thread);
-}
-
 int main(int argc, char **argv)
 {
-    unsigned port = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 0;
-    unsigned long max_connections = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
-
-    /* A client that disconnects while we write to it must cost us that connection, not
-     * the whole daemon. */
-    signal(SIGPIPE, SIG_IGN);
-    raise_fd_limit();
-
-    int listen_fd = listen_on_loopback(port);
-    printf("listening on %u\n", bound_port(listen_fd));
-    fflush(stdout);
-
-    if (max_connections == 0)
-        for (;;)
-            accept_and_serve(listen_fd);
-
-    for (unsigned long accepted = 0; accepted < max_connections; accepted++)
-        accept_and_serve(listen_fd);
-    close(listen_fd);
-
-    pthread_mutex_lock(&finished_lock);
-    while (finished_connections < max_connections)
-        pthread_cond_wait(&finished_changed, &finished_lock);
-    pthread_mutex_unlock(&finished_lock);
-
-    printf("served %lu connections\n", max_connections);
+    unsigned long served = serve_connections(argc, argv, serve_connection);
+    printf("served %lu connections\n", served);
     return 0;
 }

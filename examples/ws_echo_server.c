@@ -23,21 +23,11 @@
  *                them has ended, print what was echoed and exit 0 (so that tests end).
  * Standard output: "listening on PORT" once listening; with CONNECTIONS, at the end:
  *   "served C connections: M messages (B bytes), P pings, K closes, E errors" */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
+#include "daemon.h"
+
 #include <openssl/evp.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* Appended to the client's key before hashing (RFC 6455, section 1.3). */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -54,20 +44,12 @@ enum { MAX_CONTROL = 125 };
 /* The longest frame header the server writes: 2 bytes and a 64-bit length. */
 enum { MAX_HEADER = 10 };
 
-/* What every connection thread adds to, printed at the end; guarded by stats_lock, which
- * also guards the count of finished connections that main waits on. */
+/* What every connection thread adds to, printed at the end; guarded by stats_lock. */
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t connection_ended = PTHREAD_COND_INITIALIZER;
 static struct {
-    unsigned long finished, messages, pings, closes, errors;
+    unsigned long messages, pings, closes, errors;
     unsigned long long bytes;
 } stats;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "ws_echo_server: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
 
 /* ---- buffered blocking input ---- */
 
@@ -426,18 +408,13 @@ static int data_frame(struct reader *r, const struct frame_header *h, struct mes
     return 0;
 }
 
-static void connection_ended_now(void)
-{
-    pthread_mutex_lock(&stats_lock);
-    stats.finished++;
-    pthread_cond_signal(&connection_ended);
-    pthread_mutex_unlock(&stats_lock);
-}
-
 /* The whole life of one connection: handshake, then frames until a close or an error. */
-static void *serve_connection(void *arg)
+static void *serve_connection(void *fd)
 {
-    struct reader *r = arg;
+    struct reader *r = calloc(1, sizeof *r);
+    if (!r)
+        die("calloc");
+    r->fd = (int)(intptr_t)fd;
     struct message m = {0};
     if (handshake(r)) {
         for (;;) {
@@ -459,88 +436,16 @@ static void *serve_connection(void *arg)
     free(m.data);
     close(r->fd);
     free(r);
-    connection_ended_now();
+    connection_finished();
     return NULL;
-}
-
-/* ---- accepting ---- */
-
-/* A server that holds one descriptor per client needs more than the usual soft limit of
- * 1024; the hard limit is what the administrator allows, so take all of it. */
-static void raise_fd_limit(void)
-{
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        die("getrlimit");
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
-        die("setrlimit");
-}
-
-static int listen_on_loopback(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int on = 1;
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, SOMAXCONN) != 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-        die("listening socket");
-    printf("listening on %u\n", ntohs(addr.sin_port));
-    fflush(stdout);
-    return fd;
-}
-
-/* Accepts one connection and hands it to a new detached thread. */
-static void accept_and_serve(int listen_fd)
-{
-    int fd;
-    do
-        fd = accept(listen_fd, NULL, NULL);
-    while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
-    if (fd < 0)
-        die("accept");
-    struct reader *r = calloc(1, sizeof *r);
-    if (!r)
-        die("calloc");
-    r->fd = fd;
-    pthread_t thread;
-    int err = pthread_create(&thread, NULL, serve_connection, r);
-    if (err != 0) {
-        /* Out of threads: drop this client but keep serving the others. */
-        fprintf(stderr, "ws_echo_server: pthread_create: %s\n", strerror(err));
-        close(fd);
-        free(r);
-        connection_ended_now();
-        return;
-    }
-    pthread_detach(thread);
 }
 
 int main(int argc, char **argv)
 {
-    unsigned port = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 0;
-    unsigned long max_connections = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
-
-    /* A client that disconnects while we write to it costs that connection, not the server. */
-    signal(SIGPIPE, SIG_IGN);
-    raise_fd_limit();
-    int listen_fd = listen_on_loopback(port);
-
-    if (max_connections == 0)
-        for (;;)
-            accept_and_serve(listen_fd);
-    for (unsigned long accepted = 0; accepted < max_connections; accepted++)
-        accept_and_serve(listen_fd);
-    close(listen_fd);
-
+    unsigned long served = serve_connections(argc, argv, serve_connection);
     pthread_mutex_lock(&stats_lock);
-    while (stats.finished < max_connections)
-        pthread_cond_wait(&connection_ended, &stats_lock);
     printf("served %lu connections: %lu messages (%llu bytes), %lu pings, %lu closes, "
-           "%lu errors\n", max_connections, stats.messages, stats.bytes, stats.pings,
+           "%lu errors\n", served, stats.messages, stats.bytes, stats.pings,
            stats.closes, stats.errors);
     pthread_mutex_unlock(&stats_lock);
     return 0;

@@ -16,10 +16,20 @@ struct gp_transfer {
 struct gp_transfer jump_fcontext(gp_fcontext const to, void *vp);
 gp_fcontext make_fcontext(void *sp, size_t size, void (*fn)(struct gp_transfer));
 
-/* Released stacks are kept mapped for reuse. The first GP_FIBER_HOT_STACKS keep their pages
- * (a thread that exits and one that starts soon after cost no page faults); the others give
- * them back to the kernel with MADV_DONTNEED and keep only their address range. */
-enum { GP_FIBER_HOT_STACKS = 16 };
+/* Released stacks are kept mapped for reuse, and reused most recent first. A trimmed stack
+ * has given back to the kernel (MADV_DONTNEED) all but its top GP_FIBER_KEPT_BYTES, the
+ * pages every thread touches as it starts, as glibc does with an exiting thread's stack (it
+ * keeps the frames in use and PTHREAD_STACK_MIN below them: advise_stack_range): reused, it
+ * costs a shallow thread no page fault. Trimming costs a system call per stack, so it waits
+ * for a moment when nothing runs: while the program is busy (a burst of threads that start
+ * and end), up to GP_FIBER_UNTRIMMED_STACKS released stacks keep their pages, the oldest
+ * trimmed beyond that; when the hub is about to sleep, all but the GP_FIBER_HOT_STACKS most
+ * recently released are trimmed (gp__fiber_stack_trim). */
+enum {
+    GP_FIBER_HOT_STACKS = 16,
+    GP_FIBER_UNTRIMMED_STACKS = 128,
+    GP_FIBER_KEPT_BYTES = 16 * 1024,
+};
 
 struct gp_stack {
     char *base;      /* lowest usable address (just above the guard) */
@@ -47,9 +57,17 @@ int gp__fiber_stack_alloc(struct gp_stack *s, size_t size, size_t guard);
 void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size);
 /* Returns the stack to the cache (or to the kernel beyond the cache). */
 void gp__fiber_stack_release(struct gp_stack *s);
+/* Nothing is about to run: trims the cached stacks beyond the GP_FIBER_HOT_STACKS most
+ * recently released. Cheap when there are none. */
+void gp__fiber_stack_trim(void);
 
-/* Prepares f to start in entry(transfer) on its own stack at the first switch to it. */
-void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer));
+/* The top bytes of s (a multiple of 64) for the caller's own use, as glibc keeps a thread's
+ * struct pthread at the top of its stack: in the page its first frames touch anyway, they
+ * cost no memory of their own. Pass the same bytes to gp__fiber_prepare. */
+void *gp__fiber_stack_top(struct gp_stack *s, size_t bytes);
+/* Prepares f to start in entry(transfer) on its own stack at the first switch to it, below
+ * the top reserved bytes of the stack (gp__fiber_stack_top). */
+void gp__fiber_prepare(struct gp_fiber *f, void (*entry)(struct gp_transfer), size_t reserved);
 /* Describes the stack of the calling OS thread for a fiber that adopts it (ASan needs the
  * bounds of every stack it switches to). */
 void gp__fiber_adopt_current(struct gp_fiber *f);

@@ -218,6 +218,8 @@ void gp__hub_run(void)
         gp__signal_dispatch();
         gp__inspect_hub();
         bool wait = !gp__sched_runnable() && !gp__signal_pending();
+        if (wait)
+            gp__fiber_stack_trim(); /* the stacks' cache, while nothing runs (fiber.h) */
         ev.run(hub.loop, wait ? EVRUN_ONCE : EVRUN_NOWAIT);
         gp__stats.hub_wakeups += wait;
         gp__signal_dispatch();

@@ -124,16 +124,13 @@ static void describe_park(const struct gp_thread *t, int64_t now, char *text, si
         }
         break;
     case GP_PARK_QUEUE:
-        n = snprintf(text, size, "waiting on the wait queue of address %p%s", p->obj,
-                     object_name(p->obj, name, sizeof name));
-        break;
     case GP_PARK_MUTEX:
-        n = snprintf(text, size, "waiting on mutex at %p%s", p->obj,
-                     object_name(p->obj, name, sizeof name));
-        break;
     case GP_PARK_COND:
-        n = snprintf(text, size, "waiting on condition variable at %p%s", p->obj,
-                     object_name(p->obj, name, sizeof name));
+        n = snprintf(text, size, "waiting on %s %p%s",
+                     p->what == GP_PARK_QUEUE   ? "the wait queue of address"
+                     : p->what == GP_PARK_MUTEX ? "mutex at"
+                                                : "condition variable at",
+                     p->obj, object_name(p->obj, name, sizeof name));
         break;
     case GP_PARK_JOIN:
         n = snprintf(text, size, "joining green thread %llu",

@@ -10,17 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the resolver keeps for one green thread, made when it first runs. */
-struct gp_resolver_thread {
-    struct __res_state res; /* this thread's _res; unused for main, whose _res is libc's */
-    struct hostent host;    /* the last result of gethostbyname, gethostbyname2, gethostbyaddr */
-    char *buffer;           /* host's names and addresses, malloc'd */
-    size_t buffer_size;
-};
-
 /* The size glibc's gethostbyname starts its buffer with (NSS_BUFLEN_HOSTS). */
 enum { HOST_BUFFER_FIRST = 1024 };
 
+/* t's state: a spawned thread's is at the top of its stack (gp__sched_spawn); main's is
+ * made when main first asks for gethostbyname's storage. */
 static struct gp_resolver_thread *thread_data(struct gp_thread *t)
 {
     if (!t->resolver)
@@ -48,19 +42,26 @@ static struct __res_state **resp_slot(void)
                        : (struct __res_state **)((char *)__builtin_thread_pointer() + offset);
 }
 
-/* The scheduler thread's own state, which main (and the hub) keep. */
-static struct __res_state *main_state;
+/* The scheduler thread's __resp (NULL when libc has none) and its own state, which main
+ * keeps; found at the first switch to a thread other than main. */
+static struct {
+    bool found;
+    struct __res_state **slot;
+    struct __res_state *main_state;
+} live;
 
 void gp__resolver_switched_in(struct gp_thread *t)
 {
-    struct __res_state **slot = resp_slot();
-    if (!slot)
+    if (__builtin_expect(!live.found, 0)) {
+        live.slot = resp_slot();
+        live.main_state = live.slot ? *live.slot : NULL;
+        live.found = true;
+    }
+    if (!live.slot)
         return;
-    if (!main_state)
-        main_state = *slot; /* the first switch: main's state is still installed */
-    struct gp_resolver_thread *d = t->is_main || t->is_hub ? NULL : thread_data(t);
+    struct gp_resolver_thread *d = t->is_main ? NULL : thread_data(t);
     /* Out of memory, a thread shares main's state rather than fail. */
-    *slot = d ? &d->res : main_state;
+    *live.slot = d ? &d->res : live.main_state;
 }
 
 void gp__resolver_forget_thread(struct gp_thread *t)
@@ -74,7 +75,8 @@ void gp__resolver_forget_thread(struct gp_thread *t)
     if (!t->is_main && (d->res.options & RES_INIT))
         res_nclose(&d->res);
     free(d->buffer);
-    free(d);
+    if (t->is_main)
+        free(d); /* the others' is part of their stack */
     t->resolver = NULL;
 }
 

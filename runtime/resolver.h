@@ -26,6 +26,18 @@
 #include <resolv.h>
 #include <stdbool.h>
 
+/* What the resolver keeps for one green thread. A spawned thread's lives at the top of its
+ * stack, zeroed at spawn (gp__sched_spawn): in the page the thread's first frames touch, it
+ * costs neither a page nor an allocation. (It cannot wait for the thread's first lookup:
+ * glibc reads the running thread's state through __resp in calls no interposer sees,
+ * res_init and res_mkquery among them, and a program reaches it through _res.) */
+struct gp_resolver_thread {
+    struct __res_state res; /* this thread's _res; unused for main, whose _res is libc's */
+    struct hostent host;    /* the last result of gethostbyname, gethostbyname2, gethostbyaddr */
+    char *buffer;           /* host's names and addresses, malloc'd */
+    size_t buffer_size;
+};
+
 /* What a lookup left behind on the thread that made it. */
 struct gp_lookup {
     int h_errno_value;
@@ -63,8 +75,8 @@ int gp__resolver_host_r(const struct gp_host_query *q, struct hostent *ret, char
                         size_t buflen, struct hostent **result, int *h_errnop,
                         struct gp_lookup *left);
 
-/* The scheduler has just switched to t: installs t's resolver state (made on its first
- * run) as the OS thread's. */
+/* t becomes the owner of the OS thread's per-thread state (tls.h, gp__tls_install):
+ * installs t's resolver state as the OS thread's. */
 void gp__resolver_switched_in(struct gp_thread *t);
 
 /* A green thread exits: what the resolver kept for it goes. */

@@ -72,6 +72,10 @@ struct gp_tls_dtor;
  * variables and joins never fail with EINTR). */
 enum gp_interrupt { GP_INTR_NEVER, GP_INTR_ALWAYS, GP_INTR_UNLESS_RESTART };
 
+/* A green thread other than main lives at the top of its own stack, as glibc's struct
+ * pthread does (gp__sched_spawn), and its stack stays until it is joined, or until it exits
+ * when it is detached: the page its first frames touch holds it, so that it costs no
+ * allocation and no memory of its own. Main's and the hub's are allocated. */
 struct gp_thread {
     uint32_t magic;          /* GP_THREAD_MAGIC while this struct is a green thread */
     enum gp_state state;
@@ -92,8 +96,9 @@ struct gp_thread {
     enum gp_interrupt interrupt; /* while parked: may a signal handler end the wait */
     struct gp_list intr_link;    /* on signals.c's interruptible list while interrupt != NEVER */
     int deferred_signals;        /* signals.c: handlers waiting to run on this thread */
-    struct gp_resolver_thread *resolver; /* resolver.c: its resolver state and results,
-                                          * made when first needed */
+    struct gp_resolver_thread *resolver; /* resolver.c: its resolver state and results;
+                                          * at the top of its stack, after this struct
+                                          * (main's: allocated when first needed) */
     /* Signal masks and pending signals, owned by signals.c; a set holds signal sig in bit
      * sig - 1 (gp__sigbit in signals.h). */
     uint64_t sig_blocked;        /* the thread's mask; the OS thread's real one while it runs */

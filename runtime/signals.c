@@ -130,16 +130,14 @@ static void run_handler(int sig, const struct sigaction *a, siginfo_t *info, voi
 /* Handlers running where the signal interrupted this OS thread, which may be anywhere. A
  * handler that leaves by siglongjmp leaves this raised: then only the slower wakes are
  * used from then on, which are right anywhere. */
-static __thread volatile sig_atomic_t at_once_depth;
+__thread volatile sig_atomic_t gp__signal_at_once_depth;
 
 static void run_at_once(int sig, const struct sigaction *a, siginfo_t *info, void *uctx)
 {
-    at_once_depth++;
+    gp__signal_at_once_depth++;
     run_handler(sig, a, info, uctx);
-    at_once_depth--;
+    gp__signal_at_once_depth--;
 }
-
-bool gp__signal_in_handler(void) { return at_once_depth > 0; }
 
 /* What a handler adds to its thread's mask while it runs. */
 static uint64_t handler_mask(int sig, const struct sigaction *a)
@@ -1016,21 +1014,30 @@ void gp__signal_each_thread(void (*fn)(struct gp_thread *t, void *arg), void *ar
 
 void gp__signal_forget_thread(struct gp_thread *t)
 {
-    sigset_t saved;
-    block_all(&saved);
-    for (int i = 0; i < POOL_MAX; i++)
-        if (pool[i].state != FREE && pool[i].target == t)
-            entry_move(&pool[i], FREE, NULL);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (kill_target[sig] == t)
-            kill_target[sig] = NULL;
+    sig_atomic_t was_busy = busy;
+    busy = 1;
     gp__list_remove(&t->sig_link);
     n_threads--;
     count_mask(t->sig_counted, -1);
     recompute_hub_mask();
-    t->deferred_signals = 0;
-    t->sig_pending = 0;
-    unblock_saved(&saved);
+    busy = was_busy;
+    /* Entries for t exist only while signals are due or pending for it (account,
+     * recompute_pending_bit): a thread that exits with none, the common case, scans no
+     * pool and makes no system call (two sigprocmask calls were half of what a green
+     * thread's create and join cost). */
+    if (t->deferred_signals || t->sig_pending) {
+        sigset_t saved;
+        block_all(&saved);
+        for (int i = 0; i < POOL_MAX; i++)
+            if (pool[i].state != FREE && pool[i].target == t)
+                entry_move(&pool[i], FREE, NULL);
+        t->deferred_signals = 0;
+        t->sig_pending = 0;
+        unblock_saved(&saved);
+    }
+    for (int sig = 1; sig < NSIG; sig++)
+        if (kill_target[sig] == t)
+            kill_target[sig] = NULL;
 }
 
 void gp__signal_after_fork(void)

@@ -90,8 +90,10 @@ bool gp__signal_has_deferred(const struct gp_thread *t);
 enum gp_handlers_ran gp__signal_run_deferred(struct gp_thread *t);
 /* True inside a handler that the trampoline runs where the signal interrupted the calling
  * OS thread (not at the end of a wait): the wait table and the run queue may be in the
- * middle of a change there, and only async-signal-safe ways to wake a thread will do. */
-bool gp__signal_in_handler(void);
+ * middle of a change there, and only async-signal-safe ways to wake a thread will do.
+ * (Inline: every yield asks.) */
+extern __thread volatile sig_atomic_t gp__signal_at_once_depth;
+static inline bool gp__signal_in_handler(void) { return gp__signal_at_once_depth > 0; }
 
 /* The scheduler's hooks: the main thread is adopted (its mask is the OS thread's) with the
  * hub; a spawned thread inherits its creator's mask; a thread that exits takes no more

@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "log.h"
 #include "real.h"
+#include "resolver.h"
 #include "signals.h"
 
 #include <dlfcn.h>
@@ -51,8 +52,6 @@ static struct {
     struct tls_module *modules;  /* owned; in the order they were found */
     size_t count, capacity;
     size_t save_size;            /* bytes of a complete save area */
-    struct gp_thread *owner;     /* whose values the live blocks hold; NULL after its exit */
-    unsigned modules_seen;       /* the value of modules_generation last scanned */
     void *(*tls_get_addr)(struct tls_index *);
     int *h_errno_slot;           /* the OS thread's h_errno */
     locale_t live_locale;        /* the OS thread's locale, as the shim last set it */
@@ -60,8 +59,8 @@ static struct {
     bool exit_hook;              /* run_exit_dtors is registered with glibc */
 } tls;
 
-/* Bumped by any OS thread that loads or unloads a module. */
-static unsigned modules_generation;
+struct gp_thread *gp__tls_owner;
+unsigned gp__tls_modules_generation, gp__tls_modules_seen;
 
 static _Noreturn void out_of_memory(void)
 {
@@ -152,7 +151,7 @@ static int scan_module(struct dl_phdr_info *info, size_t size, void *data)
  * again. */
 static void rescan(void)
 {
-    tls.modules_seen = __atomic_load_n(&modules_generation, __ATOMIC_ACQUIRE);
+    gp__tls_modules_seen = __atomic_load_n(&gp__tls_modules_generation, __ATOMIC_ACQUIRE);
     for (size_t i = 0; i < tls.count; i++)
         tls.modules[i].seen = false;
     dl_iterate_phdr(scan_module, NULL);
@@ -163,7 +162,7 @@ static void rescan(void)
 
 void gp__tls_modules_changed(void)
 {
-    __atomic_add_fetch(&modules_generation, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&gp__tls_modules_generation, 1, __ATOMIC_RELEASE);
 }
 
 void gp__tls_modules_unloaded(void)
@@ -212,6 +211,7 @@ void gp__tls_adopt_main(struct gp_thread *main)
 {
     tls.h_errno_slot = __h_errno_location();
     main->locale = tls.live_locale = gp__real.uselocale((locale_t)0);
+    gp__tls_owner = main;
     /* Registered before any green thread existed: main's, if this is main's OS thread. */
     if (gettid() == getpid()) {
         main->tls_dtors = tls.main_dtors;
@@ -225,7 +225,6 @@ void gp__tls_adopt_main(struct gp_thread *main)
         _exit(2);
     }
     rescan();
-    tls.owner = main;
     tls.copying = true;
 }
 
@@ -238,30 +237,34 @@ int gp__tls_spawned(struct gp_thread *t)
     return t->tls_saved ? 0 : -ENOMEM;
 }
 
-void gp__tls_switch_out(struct gp_thread *cur)
+void gp__tls_install(struct gp_thread *t)
 {
-    cur->saved_h_errno = *tls.h_errno_slot;
-}
-
-void gp__tls_switch_in(struct gp_thread *t)
-{
+    unsigned generation = __atomic_load_n(&gp__tls_modules_generation, __ATOMIC_ACQUIRE);
+    if (generation != gp__tls_modules_seen) {
+        if (tls.copying)
+            rescan();
+        else
+            gp__tls_modules_seen = generation;
+    }
+    struct gp_thread *old = gp__tls_owner;
+    if (t == old)
+        return;
+    if (old)
+        old->saved_h_errno = *tls.h_errno_slot;
     *tls.h_errno_slot = t->saved_h_errno;
     if (t->locale != tls.live_locale) {
         gp__real.uselocale(t->locale);
         tls.live_locale = t->locale;
     }
-    if (!tls.copying)
-        return;
-    if (__atomic_load_n(&modules_generation, __ATOMIC_ACQUIRE) != tls.modules_seen)
-        rescan();
-    if (t == tls.owner)
-        return;
-    gp__signal_defer_begin();
-    if (tls.owner)
-        save(tls.owner);
-    load(t);
-    tls.owner = t;
-    gp__signal_defer_end();
+    gp__resolver_switched_in(t);
+    if (tls.count) {
+        gp__signal_defer_begin();
+        if (old)
+            save(old);
+        load(t);
+        gp__signal_defer_end();
+    }
+    gp__tls_owner = t;
 }
 
 locale_t gp__tls_uselocale(struct gp_thread *t, locale_t locale)
@@ -306,8 +309,8 @@ void gp__tls_exit(struct gp_thread *t)
 
 void gp__tls_forget_thread(struct gp_thread *t)
 {
-    if (tls.owner == t)
-        tls.owner = NULL; /* the live blocks hold nobody's values now */
+    if (gp__tls_owner == t)
+        gp__tls_owner = NULL; /* the live blocks hold nobody's values now */
     free(t->tls_saved);
     t->tls_saved = NULL;
     t->tls_saved_modules = 0;

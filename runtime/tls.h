@@ -50,10 +50,25 @@ void gp__tls_adopt_main(struct gp_thread *main);
 /* A new green thread: its save area, so that running out of memory fails pthread_create
  * with EAGAIN as natively rather than a later switch. Returns 0 or -ENOMEM. */
 int gp__tls_spawned(struct gp_thread *t);
-/* The scheduler leaves cur for another green thread or the hub. */
-void gp__tls_switch_out(struct gp_thread *cur);
-/* t (a green thread, not the hub) is about to continue: its values become the live ones. */
-void gp__tls_switch_in(struct gp_thread *t);
+/* The green thread whose per-thread state of libc and of the program is live in the OS
+ * thread: its thread-local blocks (when copying), h_errno, locale and resolver state. The
+ * hub touches none of them, so a wait (a thread to the hub and back) leaves them in place;
+ * NULL after the owner's exit. */
+extern struct gp_thread *gp__tls_owner;
+/* Bumped by any OS thread that loads or unloads a module; the value last looked at. */
+extern unsigned gp__tls_modules_generation, gp__tls_modules_seen;
+/* Makes t the owner (saving the old owner's state), after bringing the module list up to
+ * date. */
+void gp__tls_install(struct gp_thread *t);
+
+/* t (a green thread, not the hub) is about to continue: its values become the live ones.
+ * Inline: the scheduler calls it on every switch, and most of them need nothing. */
+static inline void gp__tls_switch_in(struct gp_thread *t)
+{
+    if (t != gp__tls_owner ||
+        __atomic_load_n(&gp__tls_modules_generation, __ATOMIC_ACQUIRE) != gp__tls_modules_seen)
+        gp__tls_install(t);
+}
 /* t is exiting: runs its thread_local destructors (before its thread-specific data
  * destructors, in glibc's order), except main's, as glibc. */
 void gp__tls_exit(struct gp_thread *t);

@@ -41,7 +41,7 @@ median() {
 
 # calc EXPR: awk arithmetic, e.g. $(calc "$a / $b") or $(calc "$a < 20").
 calc() {
-    awk "BEGIN { print $1 }"
+    awk "BEGIN { print ($1) }"
 }
 
 # fmt FORMAT EXPR: printf of an awk expression, e.g. $(fmt %.1f "$a / $b").

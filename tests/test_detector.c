@@ -59,23 +59,33 @@ static void expect_out(const struct run_result *r, const char *prog, const char 
                  r->term_signal);
 }
 
+/* prog prints native_out natively, with no report, and shim_out under the shim, where the
+ * detector reports one hold by thread `who` (id and quoted name) with waiting (what the
+ * others do meanwhile) and a frame in function. */
+static void expect_hold_reported(const char *prog, const char *native_out, const char *shim_out,
+                                 const char *who, const char *waiting, const char *function)
+{
+    struct run_result native, shim;
+    run_in_mode(&native, RUN_NATIVE, prog, NULL, warn_100, NULL);
+    expect_out(&native, prog, "natively", native_out);
+    expect_no_report(&native, prog, "natively");
+    run_in_mode(&shim, RUN_SHIM, prog, NULL, warn_100, NULL);
+    expect_out(&shim, prog, "under the shim", shim_out);
+    expect_one_report(&shim, prog, who, waiting, function);
+    run_result_free(&native);
+    run_result_free(&shim);
+}
+
 /* A busy loop waiting for a flag that only another green thread would set: natively the
  * setter sets it; under the shim the spinner holds the OS thread until it gives up after
  * 1.5 s, and the detector names it meanwhile, although it blocks every signal. */
 Test(detector, spin_on_a_flag_is_reported_by_name_and_function, .timeout = 40)
 {
-    struct run_result native, shim;
-    run_in_mode(&native, RUN_NATIVE, "detect_spin", NULL, warn_100, NULL);
-    expect_out(&native, "detect_spin", "natively", "spinner saw the flag\n");
-    expect_no_report(&native, "detect_spin", "natively");
-    run_in_mode(&shim, RUN_SHIM, "detect_spin", NULL, warn_100, NULL);
-    expect_out(&shim, "detect_spin", "under the shim",
-               "spinner gave up after 1.5 s: the flag's setter never ran\n");
-    expect_one_report(&shim, "detect_spin", "2 \"spinner\"",
-                      " ms while 2 other green threads cannot run; where it is:\n",
-                      "spin_until_set");
-    run_result_free(&native);
-    run_result_free(&shim);
+    expect_hold_reported("detect_spin", "spinner saw the flag\n",
+                         "spinner gave up after 1.5 s: the flag's setter never ran\n",
+                         "2 \"spinner\"",
+                         " ms while 2 other green threads cannot run; where it is:\n",
+                         "spin_until_set");
 }
 
 /* A read(2) made with the syscall instruction, which no interposer sees, blocks the one OS
@@ -84,15 +94,8 @@ Test(detector, spin_on_a_flag_is_reported_by_name_and_function, .timeout = 40)
 Test(detector, uncovered_blocking_system_call_is_reported, .timeout = 40)
 {
     const char *out = "raw read returned 1: 'x'\nwriter process exited with 0\n";
-    struct run_result native, shim;
-    run_in_mode(&native, RUN_NATIVE, "detect_block", NULL, warn_100, NULL);
-    expect_out(&native, "detect_block", "natively", out);
-    run_in_mode(&shim, RUN_SHIM, "detect_block", NULL, warn_100, NULL);
-    expect_out(&shim, "detect_block", "under the shim", out);
-    expect_one_report(&shim, "detect_block", "2 \"reader\"",
-                      " ms while 1 other green thread cannot run; where it is:\n", "raw_read");
-    run_result_free(&native);
-    run_result_free(&shim);
+    expect_hold_reported("detect_block", out, out, "2 \"reader\"",
+                         " ms while 1 other green thread cannot run; where it is:\n", "raw_read");
 }
 
 /* Sixteen threads in blocking pipe I/O for a second: none holds the OS thread, no report.

@@ -42,7 +42,7 @@ static void child_body(struct gp_transfer t)
 Test(runtime, fiber_switches_back_and_forth)
 {
     cr_assert_eq(gp__fiber_stack_alloc(&child_fiber.stack, 64 * 1024, 4096), 0);
-    gp__fiber_prepare(&child_fiber, child_body);
+    gp__fiber_prepare(&child_fiber, child_body, 0);
     for (int i = 1; i <= 1000; i++) {
         gp__fiber_switch(&main_fiber, &child_fiber);
         cr_assert_eq(fiber_steps, i);
@@ -60,7 +60,7 @@ Test(runtime, fiber_probe_runs_on_the_suspended_stack)
 {
     fiber_steps = 0;
     cr_assert_eq(gp__fiber_stack_alloc(&child_fiber.stack, 64 * 1024, 4096), 0);
-    gp__fiber_prepare(&child_fiber, child_body);
+    gp__fiber_prepare(&child_fiber, child_body, 0);
     cr_assert(!child_fiber.started);
     gp__fiber_switch(&main_fiber, &child_fiber);
     cr_assert(child_fiber.started);
@@ -96,9 +96,30 @@ Test(runtime, stacks_are_reused)
     gp__fiber_stack_release(&b);
 }
 
-Test(runtime, released_stacks_beyond_the_hot_cache_give_their_pages_back)
+/* How many of the stacks at bases (of SIZE bytes each) have given their pages back but
+ * their top GP_FIBER_KEPT_BYTES. */
+static int trimmed_stacks(char **bases, int n, size_t size)
 {
-    enum { STACKS = 48, SIZE = 64 * 1024 };
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char resident[size / page];
+    int trimmed = 0;
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(mincore(bases[i], size, resident), 0);
+        size_t pages = 0;
+        for (size_t p = 0; p < size / page; p++)
+            pages += resident[p] & 1;
+        trimmed += pages <= GP_FIBER_KEPT_BYTES / page;
+    }
+    return trimmed;
+}
+
+/* Released stacks keep their pages while the program is busy, up to
+ * GP_FIBER_UNTRIMMED_STACKS of them; when nothing runs (the hub calls the trim), all but
+ * the hot ones give them back except their top GP_FIBER_KEPT_BYTES, where the cache entry
+ * lives. */
+Test(runtime, released_stacks_give_their_pages_back_when_nothing_runs)
+{
+    enum { STACKS = GP_FIBER_UNTRIMMED_STACKS + 32, SIZE = 64 * 1024 };
     struct gp_stack s[STACKS];
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < STACKS; i++) {
@@ -110,20 +131,18 @@ Test(runtime, released_stacks_beyond_the_hot_cache_give_their_pages_back)
         bases[i] = s[i].base;
         gp__fiber_stack_release(&s[i]);
     }
-    /* The first ones released stay hot; each later one keeps one page (the cache entry at
-     * its top) and gives the rest back. */
-    unsigned char resident[SIZE / 4096];
-    int cold = 0;
-    for (int i = 0; i < STACKS; i++) {
-        cr_assert_eq(mincore(bases[i], SIZE, resident), 0);
-        size_t pages = 0;
-        for (size_t p = 0; p < SIZE / page; p++)
-            pages += resident[p] & 1;
-        if (pages <= 1)
-            cold++;
-    }
-    cr_assert_geq(cold, STACKS - GP_FIBER_HOT_STACKS, "%d of %d released stacks gave their pages back",
-                  cold, STACKS);
+    int busy = trimmed_stacks(bases, STACKS, SIZE);
+    cr_assert_eq(busy, STACKS - GP_FIBER_UNTRIMMED_STACKS,
+                 "%d of %d released stacks gave their pages back while busy", busy, STACKS);
+    gp__fiber_stack_trim();
+    int idle = trimmed_stacks(bases, STACKS, SIZE);
+    cr_assert_eq(idle, STACKS - GP_FIBER_HOT_STACKS,
+                 "%d of %d released stacks gave their pages back once idle", idle, STACKS);
+    /* The most recently released are reused first, still with their pages. */
+    struct gp_stack again;
+    cr_assert_eq(gp__fiber_stack_alloc(&again, SIZE, page), 0);
+    cr_assert_eq(again.base, bases[STACKS - 1]);
+    gp__fiber_stack_release(&again);
 }
 
 /* ---- scheduler ------------------------------------------------------------------------- */

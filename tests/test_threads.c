@@ -275,6 +275,7 @@ static const char thr_names_out[] =
     "getcpuclockid of another thread: 0, readable: yes\n"
     "pthread_sigqueue: 0, handler ran on the target: yes, value 42, SI_QUEUE: yes\n"
     "pthread_sigqueue to a thread that has ended: ESRCH\n"
+    "pthread_getattr_np of that thread before its join: 0, the stack it had: yes\n"
     "thr_names done\n";
 
 /* ---- the programs ---- */

@@ -213,6 +213,32 @@ Test(tls, shared_setting_keeps_libc_locale_and_h_errno_per_thread, .timeout = 40
     run_result_free(&r);
 }
 
+/* GREENPATCH_DISABLE=1 leaves every call to glibc and threads native: uselocale,
+ * __uselocale and __cxa_thread_atexit_impl (interposed for green threads) too. The programs
+ * print what they print natively, with several OS threads. */
+Test(tls, disabled_shim_leaves_locale_and_thread_local_destructors_to_glibc, .timeout = 60)
+{
+    static const struct {
+        const char *prog, *threads_alive; /* a report point where its threads are running */
+    } cases[] = {{"tls_cxx", "workers-alive"}, {"tls_libc", "locale-threads-alive"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *prog = cases[i].prog;
+        struct run_result native, disabled;
+        run_in_mode(&native, RUN_NATIVE, prog, NULL, NULL, NULL);
+        run_under_shim_with(&disabled, prog, NULL, "GREENPATCH_DISABLE=1", NULL);
+        cr_expect_eq(native.exit_code, 0, "%s natively: exit %d\nstderr:\n%s", prog,
+                     native.exit_code, native.err);
+        cr_expect_str_eq(disabled.out, native.out, "%s with GREENPATCH_DISABLE=1\nstderr:\n%s",
+                         prog, disabled.err);
+        cr_expect_eq(disabled.exit_code, 0, "%s with GREENPATCH_DISABLE=1: exit %d, signal %d",
+                     prog, disabled.exit_code, disabled.term_signal);
+        int threads = reported_os_threads(&disabled, cases[i].threads_alive);
+        cr_expect_gt(threads, 1, "%s with GREENPATCH_DISABLE=1: %d OS threads", prog, threads);
+        run_result_free(&native);
+        run_result_free(&disabled);
+    }
+}
+
 /* A bad value stops the process before main with status 2 and one line naming the variable. */
 Test(tls, bad_tls_setting_exits_2_before_main_with_one_line, .timeout = 40)
 {

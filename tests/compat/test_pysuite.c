@@ -236,6 +236,12 @@ Test(pysuite, python_regression_tests_same_under_the_wrapper, .fini = cleanup,
                 status[RUN_NATIVE], peak[RUN_NATIVE]);
     cr_log_info("pysuite under the shim: %s, exit %d, peak %d OS threads", shim_text,
                 status[RUN_SHIM], peak[RUN_SHIM]);
+    /* Which ones, when the native run itself fails (on a loaded machine a timing-bound
+     * test of Python's can): the log goes with the temp dir. */
+    for (size_t i = 0; i < native.count; i++)
+        if (native.results[i].outcome >= FAILED)
+            cr_log_warn("natively %s: %s", outcome_names[native.results[i].outcome],
+                        native.results[i].name);
     cr_assert_eq(status[RUN_NATIVE], 0, "natively: %s (log %s)", native_text, log[RUN_NATIVE]);
     cr_assert_gt(native.counts[PASSED], 900, "%s", native_text);
     cr_assert_eq(shim.count, native.count, "natively %s; under the shim %s", native_text,

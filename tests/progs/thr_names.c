@@ -12,7 +12,9 @@
  *    pthread_getaffinity_np, pthread_setaffinity_np, pthread_getcpuclockid on another
  *    thread;
  *  - pthread_sigqueue: the handler runs on the thread named, with the value, as SI_QUEUE;
- *    ESRCH once the thread has ended. */
+ *    ESRCH once the thread has ended;
+ *  - pthread_getattr_np of a thread that has ended and is not joined yet: its stack, as the
+ *    thread saw it (the stack stays until the join). */
 #include "thread_prog.h"
 #include "thr_steps.h"
 
@@ -147,7 +149,18 @@ static void *waits_for_signal(void *arg)
     return NULL;
 }
 
-static void *returns(void *arg) { return arg; }
+/* The stack the thread reports for itself, for main to compare after the thread ended. */
+static void *ended_stack_addr;
+static size_t ended_stack_size;
+
+static void *records_stack(void *arg)
+{
+    pthread_attr_t attr;
+    pthread_getattr_np(pthread_self(), &attr);
+    pthread_attr_getstack(&attr, &ended_stack_addr, &ended_stack_size);
+    pthread_attr_destroy(&attr);
+    return arg;
+}
 
 int main(void)
 {
@@ -234,10 +247,19 @@ int main(void)
     printf("pthread_sigqueue: %s, handler ran on the target: %s, value %d, SI_QUEUE: %s\n",
            error_name(r), yes_no(pthread_equal(queued_on, target)), (int)queued_value,
            yes_no(queued_code_ok));
-    pthread_t ended = start_thread(NULL, returns, NULL);
+    pthread_t ended = start_thread(NULL, records_stack, NULL);
     for (int i = 0; i < 100 && (r = pthread_sigqueue(ended, 0, (union sigval){0})) == 0; i++)
         usleep(10000);
     printf("pthread_sigqueue to a thread that has ended: %s\n", error_name(r));
+    void *addr = NULL;
+    size_t size = 0;
+    r = pthread_getattr_np(ended, &attr);
+    if (r == 0) {
+        pthread_attr_getstack(&attr, &addr, &size);
+        pthread_attr_destroy(&attr);
+    }
+    printf("pthread_getattr_np of that thread before its join: %s, the stack it had: %s\n",
+           error_name(r), yes_no(addr == ended_stack_addr && size == ended_stack_size && size > 0));
     join_or_die(ended);
     printf("thr_names done\n");
     return 0;

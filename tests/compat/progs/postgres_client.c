@@ -9,48 +9,33 @@
  * provokes a unique violation, updates with RETURNING, and adds a row to a table all threads
  * share. Every result is checked; a wrong one is printed to stderr and makes the exit status
  * 1. stdout gets summary lines that depend only on THREADS. */
-#include "../../progs/thread_prog.h"
+#include "clients.h"
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <unistd.h>
 
 enum { ROWS = 20, COPIED = 5 };
 
 static const char *conninfo;
-static pthread_barrier_t all_connected, counted;
 
 struct worker {
-    int id;
+    struct client base; /* first */
     PGconn *conn;
-    unsigned checked; /* results checked */
-    unsigned failures;
 };
-
-static void failed(struct worker *w, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "thread %d: ", w->id);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    w->failures++;
-}
 
 /* Checks a result's status; returns it when it is the expected one, else clears it. */
 static PGresult *expect_status(struct worker *w, PGresult *r, ExecStatusType status,
                                const char *what)
 {
-    w->checked++;
+    w->base.checked++;
     if (!r) {
-        failed(w, "%s: no result: %s", what, PQerrorMessage(w->conn));
+        failed(&w->base, "%s: no result: %s", what, PQerrorMessage(w->conn));
         return NULL;
     }
     if (PQresultStatus(r) != status) {
-        failed(w, "%s: %s, expected %s: %s", what, PQresStatus(PQresultStatus(r)),
+        failed(&w->base, "%s: %s, expected %s: %s", what, PQresStatus(PQresultStatus(r)),
                PQresStatus(status), PQresultErrorMessage(r));
         PQclear(r);
         return NULL;
@@ -64,7 +49,7 @@ static void command(struct worker *w, PGresult *r, const char *rows, const char 
     if (!(r = expect_status(w, r, PGRES_COMMAND_OK, what)))
         return;
     if (rows && strcmp(PQcmdTuples(r), rows) != 0)
-        failed(w, "%s: %s rows, expected %s", what, PQcmdTuples(r), rows);
+        failed(&w->base, "%s: %s rows, expected %s", what, PQcmdTuples(r), rows);
     PQclear(r);
 }
 
@@ -74,9 +59,9 @@ static void single_value(struct worker *w, PGresult *r, const char *value, const
     if (!(r = expect_status(w, r, PGRES_TUPLES_OK, what)))
         return;
     if (PQntuples(r) != 1 || PQnfields(r) < 1)
-        failed(w, "%s: %d rows, %d columns", what, PQntuples(r), PQnfields(r));
+        failed(&w->base, "%s: %d rows, %d columns", what, PQntuples(r), PQnfields(r));
     else if (strcmp(PQgetvalue(r, 0, 0), value) != 0)
-        failed(w, "%s: \"%s\", expected \"%s\"", what, PQgetvalue(r, 0, 0), value);
+        failed(&w->base, "%s: \"%s\", expected \"%s\"", what, PQgetvalue(r, 0, 0), value);
     PQclear(r);
 }
 
@@ -98,7 +83,7 @@ static void create_and_insert(struct worker *w)
     for (int id = 1; id <= ROWS; id++) {
         char id_s[16], name[32], score[32];
         const char *params[] = {text(id_s, sizeof id_s, "%d", id),
-                                text(name, sizeof name, "t%d-row%d", w->id, id),
+                                text(name, sizeof name, "t%d-row%d", w->base.id, id),
                                 text(score, sizeof score, "%g", id * 1.5)};
         command(w,
                 PQexecParams(w->conn, "INSERT INTO items VALUES ($1, $2, $3)", 3, NULL, params,
@@ -116,7 +101,7 @@ static void read_back(struct worker *w)
     single_value(w,
                  PQexec(w->conn, "SELECT string_agg(name, ',' ORDER BY id) FROM items "
                                  "WHERE id <= 3"),
-                 text(want, sizeof want, "t%d-row1,t%d-row2,t%d-row3", w->id, w->id, w->id),
+                 text(want, sizeof want, "t%d-row1,t%d-row2,t%d-row3", w->base.id, w->base.id, w->base.id),
                  "string_agg");
     command(w, PQprepare(w->conn, "by_id", "SELECT name, score FROM items WHERE id = $1", 1, NULL),
             NULL, "PREPARE");
@@ -128,14 +113,14 @@ static void read_back(struct worker *w)
         if (!r)
             continue;
         if (PQntuples(r) != 1 ||
-            strcmp(PQgetvalue(r, 0, 0), text(name, sizeof name, "t%d-row%d", w->id, id)) ||
+            strcmp(PQgetvalue(r, 0, 0), text(name, sizeof name, "t%d-row%d", w->base.id, id)) ||
             strcmp(PQgetvalue(r, 0, 1), text(score, sizeof score, "%g", id * 1.5)))
-            failed(w, "EXECUTE by_id(%d): unexpected row", id);
+            failed(&w->base, "EXECUTE by_id(%d): unexpected row", id);
         PQclear(r);
     }
     /* A binary result: the int4 in network byte order. */
     char id_s[16];
-    const char *params[] = {text(id_s, sizeof id_s, "%d", w->id)};
+    const char *params[] = {text(id_s, sizeof id_s, "%d", w->base.id)};
     PGresult *r = expect_status(w,
                                 PQexecParams(w->conn, "SELECT $1::int4 * 2", 1, NULL, params,
                                              NULL, NULL, 1),
@@ -143,9 +128,9 @@ static void read_back(struct worker *w)
     if (r) {
         uint32_t v;
         if (PQgetlength(r, 0, 0) != 4)
-            failed(w, "binary SELECT: %d bytes", PQgetlength(r, 0, 0));
-        else if (memcpy(&v, PQgetvalue(r, 0, 0), 4), (int)ntohl(v) != w->id * 2)
-            failed(w, "binary SELECT: %d", (int)ntohl(v));
+            failed(&w->base, "binary SELECT: %d bytes", PQgetlength(r, 0, 0));
+        else if (memcpy(&v, PQgetvalue(r, 0, 0), 4), (int)ntohl(v) != w->base.id * 2)
+            failed(&w->base, "binary SELECT: %d", (int)ntohl(v));
         PQclear(r);
     }
 }
@@ -158,12 +143,12 @@ static void copy_in(struct worker *w)
     PQclear(r);
     for (int id = ROWS + 1; id <= ROWS + COPIED; id++) {
         char line[64];
-        int len = snprintf(line, sizeof line, "%d\tt%d-copied%d\t%g\n", id, w->id, id, id * 1.5);
+        int len = snprintf(line, sizeof line, "%d\tt%d-copied%d\t%g\n", id, w->base.id, id, id * 1.5);
         if (PQputCopyData(w->conn, line, len) != 1)
-            failed(w, "PQputCopyData: %s", PQerrorMessage(w->conn));
+            failed(&w->base, "PQputCopyData: %s", PQerrorMessage(w->conn));
     }
     if (PQputCopyEnd(w->conn, NULL) != 1)
-        failed(w, "PQputCopyEnd: %s", PQerrorMessage(w->conn));
+        failed(&w->base, "PQputCopyEnd: %s", PQerrorMessage(w->conn));
     command(w, PQgetResult(w->conn), "5", "COPY end");
     while ((r = PQgetResult(w->conn)))
         PQclear(r);
@@ -188,7 +173,7 @@ static void rollback_and_errors(struct worker *w)
     if (r) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (!state || strcmp(state, "23505") != 0)
-            failed(w, "duplicate INSERT: SQLSTATE %s, expected 23505", state ? state : "none");
+            failed(&w->base, "duplicate INSERT: SQLSTATE %s, expected 23505", state ? state : "none");
         PQclear(r);
     }
     r = expect_status(w,
@@ -200,7 +185,7 @@ static void rollback_and_errors(struct worker *w)
         for (int i = 0; i < PQntuples(r); i++)
             sum += atoi(PQgetvalue(r, i, 0));
         if (PQntuples(r) != 10 || sum != 55)
-            failed(w, "UPDATE RETURNING: %d rows, sum %d", PQntuples(r), sum);
+            failed(&w->base, "UPDATE RETURNING: %d rows, sum %d", PQntuples(r), sum);
         PQclear(r);
     }
 }
@@ -208,7 +193,7 @@ static void rollback_and_errors(struct worker *w)
 static void share(struct worker *w)
 {
     char id_s[16];
-    const char *params[] = {text(id_s, sizeof id_s, "%d", w->id)};
+    const char *params[] = {text(id_s, sizeof id_s, "%d", w->base.id)};
     command(w,
             PQexecParams(w->conn, "INSERT INTO shared SELECT $1, count(*), sum(id) FROM items", 1,
                          NULL, params, NULL, NULL, 0),
@@ -220,10 +205,9 @@ static void *run(void *arg)
     struct worker *w = arg;
     w->conn = PQconnectdb(conninfo);
     if (PQstatus(w->conn) != CONNECTION_OK)
-        failed(w, "connect: %s", PQerrorMessage(w->conn));
-    pthread_barrier_wait(&all_connected);
-    pthread_barrier_wait(&counted);
-    if (!w->failures) {
+        failed(&w->base, "connect: %s", PQerrorMessage(w->conn));
+    client_connected();
+    if (!w->base.failures) {
         create_and_insert(w);
         read_back(w);
         copy_in(w);
@@ -245,6 +229,20 @@ static char *main_value(PGconn *c, const char *sql)
     char *v = strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return v;
+}
+
+/* Main's look at the server while every thread is connected: its client sessions, main's
+ * own included. */
+struct count_sessions {
+    PGconn *c;
+    char *sessions;
+};
+
+static void count_sessions(void *ctx)
+{
+    struct count_sessions *cs = ctx;
+    cs->sessions = main_value(cs->c, "SELECT count(*) FROM pg_stat_activity "
+                                     "WHERE backend_type = 'client backend'");
 }
 
 static void main_command(PGconn *c, const char *sql)
@@ -277,25 +275,10 @@ int main(int argc, char **argv)
     main_command(c, "CREATE TABLE shared (thread int PRIMARY KEY, rows bigint, total bigint)");
 
     struct worker *workers = calloc((size_t)n, sizeof *workers);
-    pthread_t *threads = calloc((size_t)n, sizeof *threads);
-    must_succeed(pthread_barrier_init(&all_connected, NULL, (unsigned)n + 1), "barrier");
-    must_succeed(pthread_barrier_init(&counted, NULL, (unsigned)n + 1), "barrier");
-    for (int i = 0; i < n; i++) {
-        workers[i].id = i;
-        threads[i] = start_thread(NULL, run, &workers[i]);
-    }
-    pthread_barrier_wait(&all_connected);
-    char *sessions = main_value(c, "SELECT count(*) FROM pg_stat_activity "
-                                   "WHERE backend_type = 'client backend'");
-    report_os_threads("connected");
-    pthread_barrier_wait(&counted);
-
-    unsigned failures = 0, checked = 0;
-    for (int i = 0; i < n; i++) {
-        join_or_die(threads[i]);
-        failures += workers[i].failures;
-        checked += workers[i].checked;
-    }
+    struct count_sessions counting = {.c = c};
+    unsigned checked, failures =
+        run_clients(n, workers, sizeof *workers, run, NULL, count_sessions, &counting, &checked);
+    char *sessions = counting.sessions;
     char *summary = main_value(c, "SELECT count(*) || ' threads, ' || sum(rows) || ' rows, ids "
                                   "summing to ' || sum(total) FROM shared");
     main_command(c, "DROP TABLE shared");
