@@ -89,6 +89,7 @@ EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
 CFLAGS_green_switch       := -Iruntime
+BENCH_LDLIBS_http_libev   := -lev
 
 # Where `make install` puts things (DESTDIR, if set, is prepended to each: a staging root).
 PREFIX       ?= /usr/local
@@ -155,7 +156,7 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
-$(BUILD)/bench/%: bench/%.c bench/bench.h | $(LIB)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(BENCH_LDLIBS_$*)
 

@@ -1,5 +1,16 @@
 /* See hub.h.
  *
+ * Waits for fds go to an epoll instance of the hub's own (hub.epfd), watched by the libev
+ * loop as one fd. Each wait arms its fd there with EPOLLONESHOT: a report disarms the fd
+ * until a green thread waits on it again, so an fd whose thread is runnable but has not
+ * read yet is not reported at every turn of the loop (libev's level-triggered watchers
+ * did that, and with thousands of connections each turn reported thousands of fds whose
+ * threads were only queued). Arming is one epoll_ctl per wait, MOD or ADD, never
+ * skipped: what an fd number refers to may have changed behind the hub's back (dup2, a
+ * close the shim did not see), and the kernel's answer (ENOENT, EEXIST) tells. An fd
+ * epoll refuses (EPERM: a regular file) or cannot arm goes to a libev watcher, which
+ * reports such an fd ready at every turn, as before.
+ *
  * libev is loaded with dlopen(RTLD_LOCAL) and called through a table. Debian's libev.a is
  * not position-independent, so it cannot go into the shim, and libev.so.4 also exports
  * libevent-compatible event_* names: linked normally it would enter the process's global
@@ -19,9 +30,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 _Static_assert((int)GP_HUB_READ == (int)EV_READ && (int)GP_HUB_WRITE == (int)EV_WRITE, "libev event bits");
@@ -43,11 +57,21 @@ static struct {
 /* A green thread waiting on an fd; lives on that thread's stack (or heap, for a large
  * multi-fd wait) while it waits. */
 struct fd_waiter {
-    ev_io io;
+    ev_io io;                 /* only when epoll refused the fd (by_libev) */
     struct gp_thread *thread;
-    struct gp_hub_fd *report; /* the caller's entry: what happened to the fd */
-    struct fd_waiter *next; /* on fds.heads[io.fd], the waiters of one fd */
+    struct gp_hub_fd *report; /* the caller's entry: fd, events, what happened to the fd */
+    struct fd_waiter *next;   /* on hub.fds[fd].head, the waiters of one fd */
     struct fd_waiter *prev;
+    bool tracked;             /* on that list */
+    bool by_libev;            /* waits through io, not through hub.epfd */
+};
+
+/* What the hub knows of one fd number. */
+struct fd_slot {
+    struct fd_waiter *head; /* its waiters */
+    uint32_t armed;         /* EPOLLIN/EPOLLOUT armed in hub.epfd and not yet reported */
+    uint32_t gen;           /* bumped when the fd is closed: reports armed before are stale */
+    bool registered;        /* added to hub.epfd (as far as the hub knows) */
 };
 
 /* A wake-up posted by another OS thread: malloc'd by the poster, freed by the hub. */
@@ -73,9 +97,11 @@ static struct {
     struct posted_wake *posted;          /* Treiber stack, pushed by any thread */
     struct gp_hub_unpark *unparks;       /* Treiber stack, pushed by any thread */
     const void *signal_wakes[SIGNAL_WAKES_MAX]; /* NULL: free; claimed by handlers */
-    struct fd_waiter **fd_heads;         /* per fd: its waiters, for close() */
+    int epfd;                            /* the fd waits' epoll instance */
+    ev_io epoll_io;                      /* watches epfd in the loop */
+    struct fd_slot *fds;                 /* indexed by fd */
     size_t fd_capacity;
-} hub;
+} hub = {.epfd = -1};
 
 static void on_libev_error(const char *msg)
 {
@@ -135,15 +161,44 @@ static int load_libev(void)
     return 0;
 }
 
+static void on_epoll_ready(struct ev_loop *loop, ev_io *w, int revents);
+
+/* The hub's epoll fd goes this high (below the fd limit): the low numbers are the
+ * program's, which may dup2 onto one it thinks is free ("exec 8>&1" in a shell it runs). */
+enum { EPOLL_FD_FLOOR = 1008 };
+
+/* The fd waits' epoll instance, at or above EPOLL_FD_FLOOR when the fd limit allows. */
+static int new_epoll_fd(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    struct rlimit limit;
+    if (fd < 0 || fd >= EPOLL_FD_FLOOR || getrlimit(RLIMIT_NOFILE, &limit) < 0)
+        return fd;
+    int floor = limit.rlim_cur > EPOLL_FD_FLOOR + 16 ? EPOLL_FD_FLOOR : (int)limit.rlim_cur - 16;
+    int high = floor > fd ? gp__real.fcntl(fd, F_DUPFD_CLOEXEC, floor) : -1;
+    if (high < 0)
+        return fd;
+    gp__real.close(fd);
+    return high;
+}
+
 static struct ev_loop *new_loop(void)
 {
+    hub.epfd = new_epoll_fd();
+    if (hub.epfd < 0)
+        return NULL;
     /* NOENV: the program's LIBEV_FLAGS is not ours to obey. NOSIGMASK: libev must not
      * change the program's signal mask. */
     struct ev_loop *loop = ev.loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
-    if (loop) {
-        ev_async_init(&hub.async, take_posted);
-        ev.async_start(loop, &hub.async);
+    if (!loop) {
+        gp__real.close(hub.epfd);
+        hub.epfd = -1;
+        return NULL;
     }
+    ev_async_init(&hub.async, take_posted);
+    ev.async_start(loop, &hub.async);
+    ev_io_init(&hub.epoll_io, on_epoll_ready, hub.epfd, EV_READ);
+    ev.io_start(loop, &hub.epoll_io);
     return loop;
 }
 
@@ -243,19 +298,20 @@ static int track_fd(struct fd_waiter *w, int fd)
         size_t cap = hub.fd_capacity ? hub.fd_capacity : 256;
         while (cap <= (size_t)fd)
             cap *= 2;
-        struct fd_waiter **heads = realloc(hub.fd_heads, cap * sizeof *heads);
-        if (!heads)
+        struct fd_slot *slots = realloc(hub.fds, cap * sizeof *slots);
+        if (!slots)
             return -ENOMEM;
-        for (size_t i = hub.fd_capacity; i < cap; i++)
-            heads[i] = NULL;
-        hub.fd_heads = heads;
+        memset(slots + hub.fd_capacity, 0, (cap - hub.fd_capacity) * sizeof *slots);
+        hub.fds = slots;
         hub.fd_capacity = cap;
     }
+    struct fd_slot *slot = &hub.fds[fd];
     w->prev = NULL;
-    w->next = hub.fd_heads[fd];
+    w->next = slot->head;
     if (w->next)
         w->next->prev = w;
-    hub.fd_heads[fd] = w;
+    slot->head = w;
+    w->tracked = true;
     return 0;
 }
 
@@ -264,13 +320,54 @@ static void untrack_fd(struct fd_waiter *w)
     if (w->prev)
         w->prev->next = w->next;
     else
-        hub.fd_heads[w->io.fd] = w->next;
+        hub.fds[w->report->fd].head = w->next;
     if (w->next)
         w->next->prev = w->prev;
     w->next = w->prev = NULL;
+    w->tracked = false;
 }
 
-static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
+static uint32_t epoll_events(int events)
+{
+    return (events & GP_HUB_READ ? EPOLLIN : 0) | (events & GP_HUB_WRITE ? EPOLLOUT : 0);
+}
+
+/* The events that fd's waiters still wait for (a reported waiter's thread may not have
+ * run yet). */
+static int still_wanted(const struct fd_slot *slot)
+{
+    int want = 0;
+    for (const struct fd_waiter *w = slot->head; w; w = w->next)
+        if (!w->by_libev && !w->report->fired)
+            want |= w->report->events;
+    return want;
+}
+
+/* Arms fd in hub.epfd for events, once. Returns 0 or a negative errno. */
+static int arm(int fd, int events)
+{
+    struct fd_slot *slot = &hub.fds[fd];
+    struct epoll_event e = {.events = epoll_events(events) | EPOLLONESHOT,
+                            .data.u64 = (uint32_t)fd | (uint64_t)slot->gen << 32};
+    int op = slot->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int r = epoll_ctl(hub.epfd, op, fd, &e);
+    if (r < 0 && errno == (op == EPOLL_CTL_MOD ? ENOENT : EEXIST)) {
+        /* The fd number is another file than the one the hub registered (ENOENT), or one
+         * it did not know it had registered (EEXIST). */
+        op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        r = epoll_ctl(hub.epfd, op, fd, &e);
+    }
+    if (r < 0) {
+        slot->registered = false;
+        slot->armed = 0;
+        return -errno;
+    }
+    slot->registered = true;
+    slot->armed = e.events & (EPOLLIN | EPOLLOUT);
+    return 0;
+}
+
+static void on_libev_ready(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     struct fd_waiter *waiter = GP_CONTAINER_OF(w, struct fd_waiter, io);
@@ -278,10 +375,65 @@ static void on_fd_ready(struct ev_loop *loop, ev_io *w, int revents)
     gp__sched_unpark(waiter->thread, GP_WAKE_READY);
 }
 
-static bool tracked(const struct fd_waiter *w)
+/* A report from hub.epfd: wakes the fd's waiters for what came, and arms the fd again
+ * for the others. */
+static void fd_reported(uint64_t data, uint32_t what)
 {
-    int fd = w->io.fd;
-    return (size_t)fd < hub.fd_capacity && (hub.fd_heads[fd] == w || w->prev);
+    int fd = (int)(uint32_t)data;
+    if ((size_t)fd >= hub.fd_capacity || hub.fds[fd].gen != (uint32_t)(data >> 32))
+        return; /* armed before a close: about a file that fd no longer is */
+    struct fd_slot *slot = &hub.fds[fd];
+    slot->armed = 0;
+    /* As libev reports them: an error or a hang-up makes the fd readable and writable. */
+    int got = (what & (EPOLLIN | EPOLLERR | EPOLLHUP) ? GP_HUB_READ : 0) |
+              (what & (EPOLLOUT | EPOLLERR | EPOLLHUP) ? GP_HUB_WRITE : 0);
+    for (struct fd_waiter *w = slot->head; w; w = w->next) {
+        int mine = w->by_libev ? 0 : w->report->events & got;
+        if (mine && !w->report->fired) {
+            w->report->fired = mine;
+            gp__sched_unpark(w->thread, GP_WAKE_READY);
+        }
+    }
+    int want = still_wanted(slot);
+    if (want && arm(fd, want) < 0) /* cannot happen to a registered fd: wake them to retry */
+        for (struct fd_waiter *w = slot->head; w; w = w->next)
+            if (!w->by_libev && !w->report->fired) {
+                w->report->fired = w->report->events;
+                gp__sched_unpark(w->thread, GP_WAKE_READY);
+            }
+}
+
+enum { EPOLL_BATCH = 256 };
+
+static void on_epoll_ready(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    struct epoll_event e[EPOLL_BATCH];
+    int n;
+    do {
+        n = gp__real.epoll_wait(hub.epfd, e, EPOLL_BATCH, 0);
+        for (int i = 0; i < n; i++)
+            fd_reported(e[i].data.u64, e[i].events);
+    } while (n == EPOLL_BATCH);
+}
+
+/* Starts the wait of w (its report says on what): armed in hub.epfd, or a libev watcher
+ * when epoll refuses the fd; a waiter the hub cannot remember (no memory) is reported
+ * ready at once, for its caller to try again. */
+static void start_waiter(struct fd_waiter *w)
+{
+    int fd = w->report->fd, events = w->report->events;
+    if (track_fd(w, fd) < 0) {
+        w->tracked = false;
+        w->by_libev = true;
+    } else {
+        int want = still_wanted(&hub.fds[fd]);
+        w->by_libev = arm(fd, want) < 0;
+    }
+    if (w->by_libev) {
+        ev_io_init(&w->io, on_libev_ready, fd, events);
+        ev.io_start(hub.loop, &w->io);
+    }
 }
 
 /* One park on the n fds, with a waiter for each from the caller, without the signal
@@ -292,30 +444,26 @@ static enum gp_wake park_on_fds(struct gp_hub_fd *fds, size_t n, struct fd_waite
     for (size_t i = 0; i < n; i++) {
         fds[i].fired = 0;
         w[i] = (struct fd_waiter){.thread = gp__current, .report = &fds[i]};
-        if (!fds[i].events)
-            continue;
-        ev_io_init(&w[i].io, on_fd_ready, fds[i].fd, fds[i].events);
-        /* No memory to remember the waiter: wait without close() support rather than fail
-         * a call that natively cannot fail this way. */
-        if (track_fd(&w[i], fds[i].fd) < 0)
-            w[i].prev = w[i].next = NULL;
-        ev.io_start(hub.loop, &w[i].io);
     }
+    for (size_t i = 0; i < n; i++)
+        if (fds[i].events)
+            start_waiter(&w[i]);
     gp__current->park.fds = fds;
     gp__current->park.nfds = n;
     gp__inspect_say(GP_PARK_FDS, NULL);
     enum gp_wake why = park_until(deadline);
-    /* A waiter that a close() took off already is stopped and untracked. */
+    /* A waiter that a close() took off already is stopped and untracked. The fd stays
+     * armed if nothing came: a later report finds no waiter and disarms it. */
     for (size_t i = 0; i < n; i++) {
         if (!fds[i].events)
             continue;
-        ev.io_stop(hub.loop, &w[i].io);
-        if (tracked(&w[i]))
+        if (w[i].by_libev)
+            ev.io_stop(hub.loop, &w[i].io);
+        if (w[i].tracked)
             untrack_fd(&w[i]);
     }
     return why;
 }
-
 /* The wait of gp__hub_wait_fds, with a waiter for each of the n fds from the caller. */
 static enum gp_wake wait_fds(struct gp_hub_fd *fds, size_t n, struct fd_waiter *w,
                              int64_t deadline, enum gp_interrupt intr, const sigset_t *mask)
@@ -372,13 +520,24 @@ void gp__hub_fd_closing(int fd)
 {
     if (!hub.loop || fd < 0 || (size_t)fd >= hub.fd_capacity)
         return;
+    struct fd_slot *slot = &hub.fds[fd];
     struct fd_waiter *w;
-    while ((w = hub.fd_heads[fd])) {
-        ev.io_stop(hub.loop, &w->io);
+    while ((w = slot->head)) {
+        if (w->by_libev)
+            ev.io_stop(hub.loop, &w->io);
         untrack_fd(w);
         w->report->fired |= GP_HUB_CLOSED;
         gp__sched_unpark(w->thread, GP_WAKE_CLOSED);
     }
+    /* The file may live on elsewhere (dup, fork) and its registration with it: one still
+     * armed is taken off, and any report armed before now is recognised as stale. */
+    if (slot->registered && slot->armed) {
+        struct epoll_event unused;
+        epoll_ctl(hub.epfd, EPOLL_CTL_DEL, fd, &unused);
+    }
+    slot->registered = false;
+    slot->armed = 0;
+    slot->gen++;
 }
 
 int gp__hub_post_wake(const void *key, int n)
@@ -428,9 +587,12 @@ void gp__hub_after_fork(void)
     hub.unparks = NULL;
     memset(hub.signal_wakes, 0, sizeof hub.signal_wakes);
     for (size_t fd = 0; fd < hub.fd_capacity; fd++)
-        hub.fd_heads[fd] = NULL;
+        hub.fds[fd] = (struct fd_slot){0};
     if (hub.loop)
         ev.loop_destroy(hub.loop);
+    /* The parent's epoll instance, shared with it: the child's registrations are its own. */
+    if (hub.epfd >= 0)
+        gp__real.close(hub.epfd);
     hub.loop = new_loop();
     if (!hub.loop) {
         gp__diag("cannot create an event loop in the fork child");

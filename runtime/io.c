@@ -497,9 +497,25 @@ static bool plain_at_once(enum io_form form, off_t offset, int rwf)
     return (form == FORM_POSITIONED && offset < 0) || (rwf & ~KNOWN_RWF);
 }
 
+/* A read of 0 bytes is answered at once by the plain call (0, or the file's own error:
+ * EINVAL from an eventfd), and takes nothing: an attempt through a socket receive would
+ * take a waiting datagram with it. */
+ssize_t gp__io_read(int fd, void *buf, size_t count)
+{
+    if (count == 0)
+        return neg_errno(gp__real.read(fd, buf, 0));
+    struct iovec iov = {.iov_base = buf, .iov_len = count};
+    return gp__io_readv(fd, &iov, 1);
+}
+
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-    return read_op(file_op(fd, false, FORM_VECTOR, 0, 0), iov, iovcnt);
+    struct io_op op = file_op(fd, false, FORM_VECTOR, 0, 0);
+    struct iov_cursor c;
+    cursor_init(&c, iov, iovcnt);
+    if (c.left == 0) /* readv of nothing: the kernel returns 0 (or EINVAL, EBADF) at once */
+        return plain_call(&op, (struct iovec *)iov, iovcnt);
+    return read_op(op, iov, iovcnt);
 }
 
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)

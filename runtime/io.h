@@ -45,6 +45,7 @@ int gp__io_wait(struct gp_io_wait *w);
  * moved, a blocking call ends with its count and leaves the error to the next call. */
 bool gp__io_error_pending(int fd, bool writes);
 
+ssize_t gp__io_read(int fd, void *buf, size_t count);
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt);
 /* pread, preadv, pwrite, pwritev (with_flags false: rwf is 0) and preadv2, pwritev2 (with

@@ -17,8 +17,7 @@ GP_EXPORT ssize_t read(int fd, void *buf, size_t count)
     if (!gp_cooperative())
         return gp__real.read(fd, buf, count);
     int saved = errno;
-    struct iovec iov = {.iov_base = buf, .iov_len = count};
-    ssize_t r = gp__io_readv(fd, &iov, 1);
+    ssize_t r = gp__io_read(fd, buf, count);
     gp__cancel_point_after(r);
     return gp_return(r, saved);
 }

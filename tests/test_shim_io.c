@@ -135,6 +135,14 @@ Test(shim_io, one_socket_waited_on_by_two_threads)
     check_same_under_shim("io_duplex_wait", NULL, NULL);
 }
 
+/* What an fd number names can change without close(): dup2 onto it, the old pipe still
+ * open through a dup. A wait on it then waits for the new pipe, and a readiness report left
+ * behind by the old one does not end that wait. */
+Test(shim_io, wait_on_an_fd_number_that_dup2_reused)
+{
+    check_same_under_shim("io_fd_reuse", NULL, NULL);
+}
+
 Test(shim_io, connect_results)
 {
     check_same_under_shim("io_connect", NULL, NULL);

@@ -8,11 +8,15 @@
  *    reset is already there and when a blocked recv is woken by it; the next recv: 0; a send
  *    afterwards: -1 EPIPE;
  *  - EOF: read on a pipe whose writer closed and recv after the peer closed return 0, also
- *    when the reader was blocked before the close.
+ *    when the reader was blocked before the close;
+ *  - a read of 0 bytes returns 0 at once and takes nothing: a datagram waiting on a unix
+ *    datagram socket is still there for the next recv, and a read of 0 bytes from an
+ *    eventfd fails with EINVAL (it reads 8 bytes or nothing).
  * With IO_REPORT_TASKS=1 it reports the OS thread count during a blocked call. */
 #include "io_util.h"
 
 #include <signal.h>
+#include <sys/eventfd.h>
 
 #define PIPE_CAPACITY 65536 /* Linux default; a blocking write of this much fits exactly */
 
@@ -144,6 +148,27 @@ static void check_eof(void)
     close(s[0]);
 }
 
+static void check_zero_length_reads(void)
+{
+    int s[2];
+    char buf[16];
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, s) == 0, "socketpair");
+    CHECK(send(s[1], "abc", 3, 0) == 3, "send");
+    ssize_t n = read(s[0], buf, 0);
+    printf("read of 0 bytes with a datagram waiting: %zd\n", n);
+    CHECK(n == 0, "read of 0 bytes");
+    n = recv(s[0], buf, sizeof buf, 0);
+    printf("then recv: %zd\n", n);
+    CHECK(n == 3, "the datagram is still there");
+    close(s[0]);
+    close(s[1]);
+
+    int e = eventfd(1, 0);
+    CHECK(e >= 0, "eventfd");
+    EXPECT_ERRNO("read of 0 bytes from an eventfd", read(e, buf, 0), EINVAL);
+    close(e);
+}
+
 static void *all_checks(void *arg)
 {
     (void)arg;
@@ -151,6 +176,7 @@ static void *all_checks(void *arg)
     check_epipe();
     check_reset();
     check_eof();
+    check_zero_length_reads();
     return NULL;
 }
 
