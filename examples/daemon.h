@@ -1,7 +1,7 @@
 /* daemon.h: what every thread-per-connection server in examples/ writes the same way, the
  * way such daemons were written in 2005: a listening socket on 127.0.0.1, the descriptor
- * limit raised for one descriptor per client, and an accept loop that hands each connection
- * to a new detached thread. Header-only, so that each example stays one program. */
+ * limit raised for one descriptor per client, an accept loop that hands each connection to
+ * a new detached thread, and writing a whole buffer. Header-only, so that each example stays one program. */
 #ifndef EXAMPLES_DAEMON_H
 #define EXAMPLES_DAEMON_H
 
@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,22 @@ static int listen_on_loopback(unsigned port)
     printf("listening on %u\n", ntohs(addr.sin_port));
     fflush(stdout);
     return fd;
+}
+
+/* Writes all of buf (a blocking write may write less than asked); false on an error. */
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
 }
 
 /* Counts the connections whose threads have finished, so that main can wait for the last

@@ -15,21 +15,6 @@
  * CONNECTIONS is given, "served CONNECTIONS connections" just before exiting. */
 #include "daemon.h"
 
-/* Writes all of buf, as a blocking write may legitimately write less than asked. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The whole life of one connection: echo everything back until the client closes. */
 static void *serve_connection(void *arg)
 {
@@ -45,7 +30,7 @@ static void *serve_connection(void *arg)
         }
         if (n == 0)
             break; /* the client closed its end: we are done */
-        if (write_all(fd, buf, (size_t)n) != 0) {
+        if (!write_all(fd, buf, (size_t)n)) {
             perror("echo_server: write");
             break;
         }

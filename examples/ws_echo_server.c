@@ -97,21 +97,6 @@ static bool read_exact(struct reader *r, unsigned char *dst, size_t len)
     return true;
 }
 
-/* Writes all of buf, as a blocking write may legitimately write less than asked. */
-static bool write_all(int fd, const unsigned char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return false;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* ---- the opening handshake (section 4.2) ---- */
 
 /* The value of header NAME in the request's header lines (NUL-terminated, CRLF-separated),
@@ -205,7 +190,7 @@ static bool handshake(struct reader *r)
                             "Connection: close\r\n\r\n");
     if (r->start == r->end)
         r->start = r->end = 0;
-    return write_all(r->fd, (const unsigned char *)response, (size_t)len) && ok;
+    return write_all(r->fd, response, (size_t)len) && ok;
 }
 
 /* ---- frames (section 5) ---- */

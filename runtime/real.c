@@ -127,6 +127,15 @@ __attribute__((visibility("hidden"), used)) void *gp__real_bind(uintptr_t stub)
     return bind_slot(i);
 }
 
+void gp__real_bind_all(void)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const void *stub = gp__real_stubs + i * STUB_SIZE;
+        if (__atomic_load_n((void **)&gp__real + i, __ATOMIC_ACQUIRE) == stub)
+            bind_slot(i);
+    }
+}
+
 static __thread bool resolving;
 static bool resolved;
 

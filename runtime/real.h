@@ -356,6 +356,13 @@ extern struct gp_real gp__real;
  * in which case the caller must not use the table. */
 bool gp__real_resolve(void);
 
+/* Binds every name not bound yet. Called as the first green thread starts: from then on
+ * the shim's own signal handling calls real functions inside signal handlers, where a
+ * first-call lookup is not safe (dlsym takes the dynamic linker's lock, which the
+ * interrupted code may be holding). A program that never makes a thread keeps the lazy
+ * binding, as a lazily bound program's own calls are. */
+void gp__real_bind_all(void);
+
 /* Set when a name could not be resolved: the report of it must not call through the table. */
 extern bool gp__real_broken;
 

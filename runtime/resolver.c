@@ -59,9 +59,8 @@ void gp__resolver_switched_in(struct gp_thread *t)
     }
     if (!live.slot)
         return;
-    struct gp_resolver_thread *d = t->is_main ? NULL : thread_data(t);
-    /* Out of memory, a thread shares main's state rather than fail. */
-    *live.slot = d ? &d->res : live.main_state;
+    /* A spawned thread's state is at the top of its stack: never missing. */
+    *live.slot = t->is_main ? live.main_state : &t->resolver->res;
 }
 
 void gp__resolver_forget_thread(struct gp_thread *t)

@@ -252,6 +252,7 @@ static void forget_other_threads(void)
  * hub gets a fiber of its own. Runs once, at the first spawn. */
 static int start_scheduler(void)
 {
+    gp__real_bind_all();
     gp__list_init(&sched.run_queue);
     struct gp_thread *main = new_thread(++sched.next_id), *hub = new_thread(0);
     if (!main || !hub)

@@ -1016,6 +1016,12 @@ void gp__signal_forget_thread(struct gp_thread *t)
 {
     sig_atomic_t was_busy = busy;
     busy = 1;
+    /* First, so that no handler names t after the check below: a pthread_kill's signal
+     * that the kernel delivers late finds no target and goes to a taker, as when the
+     * thread it named has gone. */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (kill_target[sig] == t)
+            kill_target[sig] = NULL;
     gp__list_remove(&t->sig_link);
     n_threads--;
     count_mask(t->sig_counted, -1);
@@ -1035,9 +1041,6 @@ void gp__signal_forget_thread(struct gp_thread *t)
         t->sig_pending = 0;
         unblock_saved(&saved);
     }
-    for (int sig = 1; sig < NSIG; sig++)
-        if (kill_target[sig] == t)
-            kill_target[sig] = NULL;
 }
 
 void gp__signal_after_fork(void)
