@@ -43,7 +43,7 @@ static void *yielder(void *unused)
 /* ns per switch between two green threads that yield to each other. */
 static double yield_round(void)
 {
-    gp_thread_t *a, *b;
+    gp_thread_t a, b;
     if (gp_spawn(&a, yielder, NULL) || gp_spawn(&b, yielder, NULL))
         exit(1);
     double start = now_ns();

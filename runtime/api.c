@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "handles.h"
 #include "hub.h"
 #include "init.h"
 #include "pool.h"
@@ -13,25 +14,56 @@
 
 #define GP_PUBLIC __attribute__((visibility("default")))
 
-GP_PUBLIC int gp_spawn(gp_thread_t **out, void *(*fn)(void *), void *arg)
+/* The caller may start or manage green threads: not the hub, not an OS thread other than
+ * the scheduler's, and not with the shim disabled. */
+static bool may_manage(void)
+{
+    return !gp__config.disabled && !(gp__current && gp__current->is_hub) &&
+           !(!gp__current && gp__sched_main());
+}
+
+GP_PUBLIC int gp_spawn(gp_thread_t *out, void *(*fn)(void *), void *arg)
 {
     if (!gp__init())
         return EAGAIN;
-    /* Not from the hub, not from an OS thread other than the scheduler's, and not when the
-     * shim is disabled. */
-    if ((gp__current && gp__current->is_hub) || (!gp__current && gp__sched_main()) ||
-        gp__config.disabled)
-        return EPERM;
+    if (!may_manage() || !fn)
+        return fn ? EPERM : EINVAL;
     struct gp_spawn_opts opts = {0};
-    int r = gp__sched_spawn(out, &opts, fn, arg);
+    struct gp_thread *t;
+    int r = gp__sched_spawn(&t, &opts, fn, arg);
+    if (r < 0)
+        return -r;
+    if (out)
+        out->id = gp__handle_publish(t);
+    return 0;
+}
+
+/* The live thread behind handle h, for a green caller. */
+static int resolve(gp_thread_t h, struct gp_thread **t)
+{
+    if (!gp__sched_green())
+        return EPERM;
+    *t = gp__handle_lookup(h.id);
+    return *t ? 0 : ESRCH;
+}
+
+GP_PUBLIC int gp_join(gp_thread_t h, void **result)
+{
+    struct gp_thread *t;
+    int r = resolve(h, &t);
+    if (r)
+        return r;
+    r = gp__sched_join(t, result, GP_NO_DEADLINE);
     return r < 0 ? -r : 0;
 }
 
-GP_PUBLIC int gp_join(gp_thread_t *t, void **result)
+GP_PUBLIC int gp_detach(gp_thread_t h)
 {
-    if (!gp__sched_green() || !gp__sched_lookup(t))
-        return EINVAL;
-    int r = gp__sched_join(t, result, GP_NO_DEADLINE);
+    struct gp_thread *t;
+    int r = resolve(h, &t);
+    if (r)
+        return r;
+    r = gp__sched_detach(t);
     return r < 0 ? -r : 0;
 }
 
@@ -73,4 +105,8 @@ GP_PUBLIC int gp_offload(void *(*fn)(void *), void *arg, void **result)
     return 0;
 }
 
-GP_PUBLIC gp_thread_t *gp_self(void) { return gp__sched_green() ? gp__current : NULL; }
+GP_PUBLIC gp_thread_t gp_self(void)
+{
+    gp_thread_t none = {0};
+    return gp__sched_green() ? (gp_thread_t){gp__handle_publish(gp__current)} : none;
+}

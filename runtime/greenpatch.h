@@ -1,47 +1,270 @@
-/* libgreenpatch public API: green threads for C programs, the C cousin of eventlet.spawn.
+/* libgreenpatch public API: green threads for C programs, the C cousin of eventlet.
  *
  * These calls work in a program linked with -lgreenpatch and in any program running under
- * LD_PRELOAD=libgreenpatch.so. The first gp_spawn() turns the calling OS thread into the
- * scheduler's thread; every green thread runs on it. All functions return 0 or a positive
- * errno value, like the pthread functions; none of them sets errno. */
+ * LD_PRELOAD=libgreenpatch.so, and green threads made either way (gp_spawn, or a
+ * pthread_create under the preload) use all of it together. The first call that needs the
+ * scheduler (gp_spawn, gp_spawn_after, gp_timeout_push) turns the calling OS thread
+ * into the scheduler's thread, and its flow into the first green thread; every green thread
+ * runs on that OS thread, one at a time, and switches only when it waits or yields.
+ *
+ * Return values: every int function returns 0 or a positive errno value, like the pthread
+ * functions; none of them sets errno. Misuse (a handle that is not a live thread, joining
+ * twice, a NULL object) returns an error code. Errors every call may return besides its own:
+ *   EPERM   the caller is an OS thread that is not the scheduler's (where a call says it
+ *           needs a green thread), or the library is disabled (GREENPATCH_DISABLE=1);
+ *   EINVAL  a NULL or destroyed object, or an argument out of range.
+ *
+ * Waits. Calls that may wait take a timeout in nanoseconds: GP_FOREVER waits as long as it
+ * takes, 0 only tries (EAGAIN when it would have to wait), anything else fails with
+ * ETIMEDOUT once that much time has passed. Every wait is also bounded by the calling green
+ * thread's timeout scope (gp_timeout_push), and is a cancellation point: gp_kill and
+ * pthread_cancel end the thread there. A waiting green thread lets the others run; an OS
+ * thread the scheduler does not run (a worker of gp_offload, a thread of a linked program
+ * that is not green) may use queues, events and semaphores too, and then waits in the kernel.
+ */
 #ifndef GREENPATCH_H
 #define GREENPATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* A green thread. Valid from gp_spawn() until gp_join() returns for it. */
-typedef struct gp_thread gp_thread_t;
+/* Timeouts, in nanoseconds. */
+#define GP_FOREVER ((int64_t)-1)
+#define GP_MSEC(ms) ((int64_t)(ms) * 1000000)
+#define GP_SEC(s) ((int64_t)(s) * 1000000000)
 
-/* Starts fn(arg) as a new green thread. It runs when the caller next blocks or yields.
- * Returns 0 and stores the thread in *out; EAGAIN when out of memory; EPERM when called
- * from an OS thread that is not the scheduler's or with GREENPATCH_DISABLE=1. */
-int gp_spawn(gp_thread_t **out, void *(*fn)(void *), void *arg);
+/* ---- Green threads ---------------------------------------------------------------------- */
 
-/* Waits until t has finished and stores its result in *result (if not NULL). Each thread is
- * joined once. Returns 0, EDEADLK (t is the caller) or EINVAL (t is not joinable). */
-int gp_join(gp_thread_t *t, void **result);
+/* A green thread, by value. Handles are never reused: once a thread has been joined (or,
+ * detached, has ended) every call given its handle returns ESRCH. id 0 is no thread. */
+typedef struct {
+    uint64_t id;
+} gp_thread_t;
+
+/* What gp_join reports for a thread that gp_kill or pthread_cancel ended (the same value as
+ * PTHREAD_CANCELED). */
+#define GP_KILLED ((void *)-1)
+
+/* Starts fn(arg) as a new green thread. It runs when the caller next waits or yields;
+ * threads spawned together start in spawn order. Stores its handle in *out (if not NULL; a
+ * thread whose handle nobody keeps should be detached, or it stays until joined). Returns
+ * 0, EAGAIN (out of memory or stacks), EPERM (not the scheduler's OS thread, or a signal
+ * handler of it). */
+int gp_spawn(gp_thread_t *out, void *(*fn)(void *), void *arg);
+
+/* The same, but fn(arg) starts only once delay_ns nanoseconds have passed (a deferred task,
+ * eventlet.spawn_after). Until then the thread exists and has not started: gp_kill cancels
+ * it and fn never runs. */
+int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(void *), void *arg);
+
+/* Waits until t has finished and stores what fn returned (or gave pthread_exit, or
+ * GP_KILLED) in *result (if not NULL); then t's handle is spent. Returns 0, EDEADLK (t is the
+ * caller), ESRCH (no such thread: never was, already joined, detached and ended), EINVAL (t
+ * is detached, or another thread is joining it), ETIMEDOUT (the timeout scope's deadline
+ * passed), EPERM (the caller is not a green thread). */
+int gp_join(gp_thread_t t, void **result);
+
+/* Nobody will join t: its memory goes when it ends. Returns 0, ESRCH, EINVAL (already
+ * detached). */
+int gp_detach(gp_thread_t t);
+
+/* Ends t, as eventlet's kill: a thread that has not started (gp_spawn_after's delay, or
+ * spawned and not yet run) never runs; one that waits in a cancellation point (a gp_ wait,
+ * or under the preload a blocking libc call that is one: pthreads(7)) wakes there and exits,
+ * running its cleanup handlers and C++ destructors, as under pthread_cancel; one that runs
+ * without waiting exits at its next such wait. A thread that disabled cancellation
+ * (pthread_setcancelstate) exits once it enables it again. gp_join then gives GP_KILLED.
+ * gp_kill of the caller ends the caller at once. Returns 0 (also for a thread that had
+ * already ended), ESRCH. */
+int gp_kill(gp_thread_t t);
+
+/* The calling green thread; {0} when the caller is not one (before the scheduler started,
+ * an OS thread other than the scheduler's, or GREENPATCH_DISABLE=1). */
+gp_thread_t gp_self(void);
+
+/* True when a and b are the same thread. */
+static inline bool gp_equal(gp_thread_t a, gp_thread_t b) { return a.id == b.id; }
+
+/* t's name (15 bytes at most, pthread_setname_np's limit; a new thread inherits its
+ * creator's, as under the preload). gp_setname returns 0, ESRCH, ERANGE (too long);
+ * gp_getname 0, ESRCH, ERANGE (len too small for the name and its NUL). */
+int gp_setname(gp_thread_t t, const char *name);
+int gp_getname(gp_thread_t t, char *buf, size_t len);
 
 /* Lets every other runnable green thread run once, then returns. */
 void gp_yield(void);
 
-/* Sleeps for nsec nanoseconds while other green threads run. Returns 0. */
+/* Sleeps for nsec nanoseconds while other green threads run. Returns 0, or ETIMEDOUT when
+ * the timeout scope's deadline came first (the sleep is cut short there). Not a green
+ * thread: sleeps the calling OS thread. */
 int gp_sleep(uint64_t nsec);
+
+/* ---- Timeouts: with eventlet.Timeout(...) ------------------------------------------------ */
+
+/* Opens a timeout scope on the calling green thread: until the matching gp_timeout_pop,
+ * every wait that would last beyond now + nsec fails when the deadline comes, whether it is
+ * an explicit gp_ call (ETIMEDOUT) or, under the preload, an intercepted blocking libc call:
+ * calls that fail with errno fail with ETIMEDOUT; poll, ppoll, select, pselect and
+ * epoll_wait return 0, their own timeout result; sleep returns the seconds left. Once the
+ * deadline has passed, every wait in the scope fails at once: code that retries in a loop
+ * must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH deep); an inner scope never extends
+ * an outer one's deadline. Calls that run on a real worker thread (regular-file I/O, name
+ * resolution, file locks, gp_offload) are not cut short: they finish, and the deadline
+ * applies from the next wait on. Returns 0, EOVERFLOW (too deeply nested), EPERM. */
+int gp_timeout_push(uint64_t nsec);
+
+/* Closes the innermost scope. Returns 0 when its deadline had not passed, ETIMEDOUT when it
+ * had (whether or not a wait noticed), EINVAL when no scope is open. */
+int gp_timeout_pop(void);
+
+/* Nanoseconds left before the calling green thread's nearest deadline: 0 once it has
+ * passed, GP_FOREVER when no scope is open. */
+int64_t gp_timeout_left(void);
+
+#define GP_TIMEOUT_DEPTH 8
+
+/* A scope closed by the block that declares it, however the block is left (return, break,
+ * goto):  { GP_TIMEOUT_SCOPE(GP_SEC(5)); ... }  (GNU C: gcc and clang). */
+void gp_timeout_scope_end(int *pushed);
+#define GP_TIMEOUT_SCOPE(nsec)                                                                \
+    int GP__TIMEOUT_NAME(__LINE__) __attribute__((cleanup(gp_timeout_scope_end), unused)) =   \
+        gp_timeout_push(nsec)
+#define GP__TIMEOUT_NAME(line) GP__TIMEOUT_JOIN(gp__timeout_scope_, line)
+#define GP__TIMEOUT_JOIN(a, b) a##b
+
+/* ---- Pools: eventlet.GreenPool and GreenPile --------------------------------------------- */
+
+/* A pool of at most size green threads running at once. */
+typedef struct gp_pool gp_pool_t;
+
+/* Returns 0, EINVAL (size 0), ENOMEM. */
+int gp_pool_create(gp_pool_t **out, size_t size);
+
+/* Starts fn(arg) in the pool, first waiting (as long as timeout_ns allows) while size of
+ * its threads run. The pool owns the thread: its result is dropped, and gp_pool_waitall
+ * waits for it. Returns 0, EAGAIN (full, with timeout 0, or no memory), ETIMEDOUT, EPERM. */
+int gp_pool_spawn(gp_pool_t *pool, void *(*fn)(void *), void *arg, int64_t timeout_ns);
+
+/* Waits until none of the pool's threads runs. Returns 0, ETIMEDOUT, EDEADLK (the caller
+ * is one of them), EPERM. */
+int gp_pool_waitall(gp_pool_t *pool, int64_t timeout_ns);
+
+/* How many of the pool's threads run now, and how many more could start without waiting. */
+size_t gp_pool_running(const gp_pool_t *pool);
+size_t gp_pool_free(const gp_pool_t *pool);
+
+/* Frees an idle pool. Returns 0, EBUSY (threads still run in it). */
+int gp_pool_destroy(gp_pool_t *pool);
+
+/* Results in submission order: spawn several calls, then take their results one by one in
+ * the order they were spawned, each as soon as it is ready (eventlet.GreenPile). */
+typedef struct gp_pile gp_pile_t;
+
+/* A pile whose threads run in pool (at most its size at once), or without a limit when
+ * pool is NULL. Returns 0, ENOMEM. */
+int gp_pile_create(gp_pile_t **out, gp_pool_t *pool);
+
+/* Starts fn(arg) for the pile (waiting for room in its pool as gp_pool_spawn does).
+ * Returns as gp_pool_spawn. */
+int gp_pile_spawn(gp_pile_t *pile, void *(*fn)(void *), void *arg, int64_t timeout_ns);
+
+/* Waits for the oldest result not yet taken and stores it in *result (if not NULL).
+ * Returns 0, ENOENT (every result spawned so far has been taken), ETIMEDOUT, EAGAIN, EPERM.
+ * A call that was killed gives GP_KILLED. */
+int gp_pile_next(gp_pile_t *pile, void **result, int64_t timeout_ns);
+
+/* Frees a pile once none of its calls runs. Returns 0, EBUSY. Results not taken are
+ * dropped. */
+int gp_pile_destroy(gp_pile_t *pile);
+
+/* ---- Queues, events, semaphores ---------------------------------------------------------
+ * Safe from every green thread and from any OS thread: a wake from another OS thread (a
+ * gp_offload worker, a thread of the program's own) reaches green waiters through the hub. */
+
+/* A first-in first-out queue of pointers, bounded (capacity items) or not (capacity 0). */
+typedef struct gp_queue gp_queue_t;
+
+/* Returns 0, ENOMEM. */
+int gp_queue_create(gp_queue_t **out, size_t capacity);
+
+/* Appends item, waiting for room in a full bounded queue. Returns 0, EAGAIN (full, timeout
+ * 0; or no memory), ETIMEDOUT, EPIPE (the queue is closed, before or during the wait). */
+int gp_queue_put(gp_queue_t *q, void *item, int64_t timeout_ns);
+
+/* Takes the oldest item into *item, waiting while the queue is empty. Returns 0, EAGAIN
+ * (empty, timeout 0), ETIMEDOUT, EPIPE (closed and empty: what was put before the close is
+ * still taken first). */
+int gp_queue_get(gp_queue_t *q, void **item, int64_t timeout_ns);
+
+/* No more puts: waiting putters fail with EPIPE, and getters once the queue is empty.
+ * Returns 0, EPIPE (already closed). */
+int gp_queue_close(gp_queue_t *q);
+
+/* How many items it holds now. */
+size_t gp_queue_len(const gp_queue_t *q);
+
+/* Frees q and the pointers' slots (not what they point to). Returns 0, EBUSY (a thread
+ * waits on it). */
+int gp_queue_destroy(gp_queue_t *q);
+
+/* A one-shot event that carries a value: any number of threads wait until it is sent
+ * (eventlet.event.Event). */
+typedef struct gp_event gp_event_t;
+
+int gp_event_create(gp_event_t **out);
+
+/* Sends value and wakes every waiter. Returns 0, EALREADY (sent before, and not reset). */
+int gp_event_send(gp_event_t *e, void *value);
+
+/* Waits until e is sent and stores its value in *value (if not NULL); returns at once when
+ * it was sent already. Returns 0, EAGAIN (not sent, timeout 0), ETIMEDOUT. */
+int gp_event_wait(gp_event_t *e, void **value, int64_t timeout_ns);
+
+/* True once it was sent (and not reset). */
+bool gp_event_ready(const gp_event_t *e);
+
+/* Makes a sent event unsent again, for another round. Returns 0, EINVAL (not sent). */
+int gp_event_reset(gp_event_t *e);
+
+/* Returns 0, EBUSY (a thread waits on it). */
+int gp_event_destroy(gp_event_t *e);
+
+/* A counting semaphore; with a limit, a bounded one (eventlet.semaphore.BoundedSemaphore). */
+typedef struct gp_sem gp_sem_t;
+
+/* value: the initial count; limit: the most it may reach (0: no limit). Returns 0, EINVAL
+ * (value above a limit), ENOMEM. */
+int gp_sem_create(gp_sem_t **out, unsigned value, unsigned limit);
+
+/* Takes one, waiting while the count is 0. Returns 0, EAGAIN (0, timeout 0), ETIMEDOUT. */
+int gp_sem_acquire(gp_sem_t *s, int64_t timeout_ns);
+
+/* Gives one back, waking the oldest waiter. Returns 0, EOVERFLOW (it would pass the limit,
+ * or UINT_MAX). */
+int gp_sem_release(gp_sem_t *s);
+
+/* The count now. */
+unsigned gp_sem_value(const gp_sem_t *s);
+
+/* Returns 0, EBUSY (a thread waits on it). */
+int gp_sem_destroy(gp_sem_t *s);
+
+/* ---- Offload: eventlet.tpool -------------------------------------------------------------- */
 
 /* Runs fn(arg) on a real worker thread of the pool (GREENPATCH_POOL_SIZE threads at most,
  * started as needed) while the calling green thread waits and the others run: for a long
  * computation, or a call that blocks and cannot be made cooperative. Stores what fn returned
  * in *result (if not NULL) and returns 0. fn runs on another OS thread: it must not use the
  * calling thread's thread-local data, and the green threads' locks do not make it wait
- * cooperatively. Called by anything but a green thread, fn simply runs on the caller. */
+ * cooperatively (queues, events and semaphores do work from it). The wait is not cut short
+ * by gp_kill or a timeout scope (fn has the caller's data); they act once fn has returned.
+ * Called by anything but a green thread, fn simply runs on the caller. */
 int gp_offload(void *(*fn)(void *), void *arg, void **result);
-
-/* The calling green thread, or NULL when the caller is not a green thread (no gp_spawn yet,
- * or an OS thread the scheduler does not run). */
-gp_thread_t *gp_self(void);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include "filelock.h"
 #include "futex.h"
 #include "guard.h"
+#include "handles.h"
 #include "hub.h"
 #include "identity.h"
 #include "inspect.h"
@@ -61,6 +62,7 @@ static void finish_switch_in(void);
 static void forget(struct gp_thread *t)
 {
     t->magic = 0;
+    gp__handle_forget(t);
     if (t->is_main)
         return;
     struct gp_stack stack = t->fiber.stack; /* t is inside it */
@@ -232,6 +234,7 @@ static void forget_other_threads(void)
     sched.reap = NULL;
     gp__sched_live = 1;
     self->joiner = NULL; /* a parent's thread, which the child does not have */
+    gp__handle_after_fork(self);
     if (self->is_main)
         self->lock_id = (int)gettid(); /* glibc gives the child's thread its new TID */
     /* The forking thread is the child's main thread: signals go to it. (A green thread

@@ -133,6 +133,10 @@ struct gp_thread {
     locale_t locale;          /* its uselocale(); LC_GLOBAL_LOCALE for a new thread */
 
     struct gp_park park;      /* what it waits for (the thread dump, inspect.h) */
+
+    /* The explicit API (greenpatch.h). */
+    bool has_handle;                /* in handles.c's table: the API handed out its id */
+    struct gp_thread *handle_next;  /* the next thread of its bucket there, not owned */
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

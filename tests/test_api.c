@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-static const char expected[] = "before any spawn, gp_self: NULL\n"
+static const char expected[] = "before any spawn, gp_self: none\n"
                                "yields: abcabcabc\n"
                                "main is a green thread now: yes\n"
                                "sleepers woke in order: 123\n"

@@ -76,7 +76,7 @@ int main(void)
     printf("before any spawn, runs on the caller's OS thread: %s\n",
            (intptr_t)result == self ? "yes" : "no");
 
-    gp_thread_t *t;
+    gp_thread_t t;
     if (gp_spawn(&t, ticker, NULL))
         return 1;
     gp_offload(wait_for_the_ticker, NULL, &result);
@@ -84,7 +84,7 @@ int main(void)
            atomic_load(&ticks) == TICKS ? "yes" : "no", (intptr_t)result != self ? "yes" : "no");
     gp_join(t, NULL);
 
-    gp_thread_t *many[MANY];
+    gp_thread_t many[MANY];
     for (intptr_t i = 0; i < MANY; i++)
         if (gp_spawn(&many[i], offload_one, (void *)i))
             return 1;

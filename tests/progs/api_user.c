@@ -16,7 +16,7 @@ static void *sleeper(void *arg)
     uintptr_t tenths = (uintptr_t)arg;
     gp_sleep(tenths * 20000000u); /* 20 ms steps */
     order[order_len++] = (char)('0' + tenths);
-    return gp_self();
+    return (void *)(uintptr_t)gp_self().id;
 }
 
 static void *yielder(void *arg)
@@ -30,8 +30,8 @@ static void *yielder(void *arg)
 
 int main(void)
 {
-    printf("before any spawn, gp_self: %s\n", gp_self() ? "a thread" : "NULL");
-    gp_thread_t *t[3];
+    printf("before any spawn, gp_self: %s\n", gp_self().id ? "a thread" : "none");
+    gp_thread_t t[3];
     const char *names = "abc";
     for (int i = 0; i < 3; i++)
         if (gp_spawn(&t[i], yielder, (void *)(names + i)))
@@ -39,7 +39,7 @@ int main(void)
     for (int i = 0; i < 3; i++)
         gp_join(t[i], NULL);
     printf("yields: %.*s\n", (int)order_len, order);
-    printf("main is a green thread now: %s\n", gp_self() ? "yes" : "no");
+    printf("main is a green thread now: %s\n", gp_self().id ? "yes" : "no");
 
     order_len = 0;
     uintptr_t steps[3] = {3, 1, 2};
@@ -49,7 +49,7 @@ int main(void)
     int self_ok = 1;
     for (int i = 0; i < 3; i++) {
         void *result;
-        if (gp_join(t[i], &result) || result != t[i])
+        if (gp_join(t[i], &result) || (uintptr_t)result != t[i].id)
             self_ok = 0;
     }
     printf("sleepers woke in order: %.*s\n", (int)order_len, order);
