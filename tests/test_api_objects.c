@@ -3,11 +3,14 @@
  * waiter, and wake-ups across OS threads both ways (a real OS thread, the pool's
  * gp__pool_os_thread or a gp_offload worker, wakes waiting green threads, and waits itself
  * while a green thread wakes it). The test body is main's flow: the first gp_spawn makes it
- * a green thread. Criterion runs every test in a process of its own. */
+ * a green thread. Criterion runs every test in a process of its own. At the end, the
+ * program tests/progs/api_objects.c, linked with -lgreenpatch, runs on its own and under the
+ * preload. */
 #include "cancel.h"
 #include "clock.h"
 #include "greenpatch.h"
 #include "handles.h"
+#include "harness.h"
 #include "init.h"
 #include "pool.h"
 
@@ -695,3 +698,37 @@ Test(objects, green_and_real_threads_share_a_semaphore)
     cr_assert_eq(gp_sem_value(s), 1);
     cr_assert_eq(gp_sem_destroy(s), 0);
 }
+
+/* ---- a program linked with -lgreenpatch --------------------------------------------------- */
+
+static const char program_expected[] =
+    "pthreads of main green, of a gp_offload worker real OS threads: yes\n"
+    "producers put everything: yes\n"
+    "items taken: 600, sum right: yes\n"
+    "each producer's items in order: yes\n"
+    "consumers ended with EPIPE after the close: yes\n"
+    "queue left: 0, destroyed: yes\n"
+    "send from a gp_offload worker: Success; the waiter got 1234\n"
+    "a second send: Operation already in progress\n"
+    "semaphore and event destroyed: yes\n";
+
+static void check_program(enum run_mode mode)
+{
+    struct run_opts opts = {.mode = mode, .timeout_s = 30};
+    struct run_result r;
+    run_program(&r, &opts, prog_path("api_objects"), NULL);
+    cr_expect_eq(r.exit_code, 0, "exit %d (signal %d)\n%s", r.exit_code, r.term_signal, r.err);
+    cr_expect_str_eq(r.out, program_expected, "stderr:\n%s", r.err);
+    run_result_free(&r);
+}
+
+/* In the ASan build the library needs the sanitizer runtimes that only the preload list
+ * brings (tests/test_api.c). */
+Test(api_objects, linked_program_shares_objects_among_all_kinds_of_threads)
+{
+    if (sanitized_build())
+        cr_skip_test("the ASan library is run through the preload list only");
+    check_program(RUN_NATIVE);
+}
+
+Test(api_objects, linked_program_under_the_preload_too) { check_program(RUN_SHIM); }
