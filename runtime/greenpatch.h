@@ -184,12 +184,21 @@ int gp_pile_destroy(gp_pile_t *pile);
 
 /* ---- Queues, events, semaphores ---------------------------------------------------------
  * Safe from every green thread and from any OS thread: a wake from another OS thread (a
- * gp_offload worker, a thread of the program's own) reaches green waiters through the hub. */
+ * gp_offload worker, a thread of the program's own) reaches green waiters through the hub.
+ * They need no scheduler and never return EPERM: an OS thread that is not a green thread
+ * (main before the first gp_spawn, a gp_offload worker, any thread with
+ * GREENPATCH_DISABLE=1) waits in the kernel, and there a cancellation request does not end
+ * the wait (it acts at the thread's next cancellation point). Waiters are served oldest
+ * first, green or not: what a put, send or release gives is handed to the waiter it wakes,
+ * and a thread that comes along meanwhile cannot take it. A wait that was handed what it
+ * waited for succeeds, even when its deadline or a cancellation request came at the same
+ * moment (the request then acts at the next cancellation point). A negative timeout other
+ * than GP_FOREVER is EINVAL. Not async-signal-safe: not for signal handlers. */
 
 /* A first-in first-out queue of pointers, bounded (capacity items) or not (capacity 0). */
 typedef struct gp_queue gp_queue_t;
 
-/* Returns 0, ENOMEM. */
+/* Returns 0, ENOMEM, EINVAL (out is NULL). */
 int gp_queue_create(gp_queue_t **out, size_t capacity);
 
 /* Appends item, waiting for room in a full bounded queue. Returns 0, EAGAIN (full, timeout
@@ -198,14 +207,14 @@ int gp_queue_put(gp_queue_t *q, void *item, int64_t timeout_ns);
 
 /* Takes the oldest item into *item, waiting while the queue is empty. Returns 0, EAGAIN
  * (empty, timeout 0), ETIMEDOUT, EPIPE (closed and empty: what was put before the close is
- * still taken first). */
+ * still taken first), EINVAL (item is NULL). */
 int gp_queue_get(gp_queue_t *q, void **item, int64_t timeout_ns);
 
 /* No more puts: waiting putters fail with EPIPE, and getters once the queue is empty.
  * Returns 0, EPIPE (already closed). */
 int gp_queue_close(gp_queue_t *q);
 
-/* How many items it holds now. */
+/* How many items it holds now (0 for a NULL or destroyed queue). */
 size_t gp_queue_len(const gp_queue_t *q);
 
 /* Frees q and the pointers' slots (not what they point to). Returns 0, EBUSY (a thread
@@ -216,6 +225,7 @@ int gp_queue_destroy(gp_queue_t *q);
  * (eventlet.event.Event). */
 typedef struct gp_event gp_event_t;
 
+/* Returns 0, ENOMEM, EINVAL (out is NULL). */
 int gp_event_create(gp_event_t **out);
 
 /* Sends value and wakes every waiter. Returns 0, EALREADY (sent before, and not reset). */
@@ -238,7 +248,7 @@ int gp_event_destroy(gp_event_t *e);
 typedef struct gp_sem gp_sem_t;
 
 /* value: the initial count; limit: the most it may reach (0: no limit). Returns 0, EINVAL
- * (value above a limit), ENOMEM. */
+ * (value above a limit, or out is NULL), ENOMEM. */
 int gp_sem_create(gp_sem_t **out, unsigned value, unsigned limit);
 
 /* Takes one, waiting while the count is 0. Returns 0, EAGAIN (0, timeout 0), ETIMEDOUT. */
@@ -248,7 +258,7 @@ int gp_sem_acquire(gp_sem_t *s, int64_t timeout_ns);
  * or UINT_MAX). */
 int gp_sem_release(gp_sem_t *s);
 
-/* The count now. */
+/* The count now (0 for a NULL or destroyed semaphore; 0 too while threads wait). */
 unsigned gp_sem_value(const gp_sem_t *s);
 
 /* Returns 0, EBUSY (a thread waits on it). */
