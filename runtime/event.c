@@ -81,9 +81,5 @@ GP_PUBLIC int gp_event_reset(gp_event_t *e)
 
 GP_PUBLIC int gp_event_destroy(gp_event_t *e)
 {
-    int r = gp__xobj_lock(e ? &e->x : NULL, EVENT_MAGIC);
-    if (r || (r = gp__xobj_retire(&e->x)))
-        return r;
-    free(e);
-    return 0;
+    return gp__xobj_destroy(e ? &e->x : NULL, EVENT_MAGIC, NULL);
 }

@@ -166,16 +166,12 @@ GP_PUBLIC int gp_queue_close(gp_queue_t *q)
 
 GP_PUBLIC size_t gp_queue_len(const gp_queue_t *q)
 {
-    return gp__xobj_alive(q ? &q->x : NULL, QUEUE_MAGIC) ? __atomic_load_n(&q->len, __ATOMIC_RELAXED)
-                                                          : 0;
+    if (!gp__xobj_alive(q ? &q->x : NULL, QUEUE_MAGIC))
+        return 0;
+    return __atomic_load_n(&q->len, __ATOMIC_RELAXED);
 }
 
 GP_PUBLIC int gp_queue_destroy(gp_queue_t *q)
 {
-    int r = gp__xobj_lock(q ? &q->x : NULL, QUEUE_MAGIC);
-    if (r || (r = gp__xobj_retire(&q->x)))
-        return r;
-    free(q->slots);
-    free(q);
-    return 0;
+    return gp__xobj_destroy(q ? &q->x : NULL, QUEUE_MAGIC, q ? q->slots : NULL);
 }

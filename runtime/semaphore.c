@@ -68,15 +68,12 @@ GP_PUBLIC int gp_sem_release(gp_sem_t *s)
 
 GP_PUBLIC unsigned gp_sem_value(const gp_sem_t *s)
 {
-    return gp__xobj_alive(s ? &s->x : NULL, SEM_MAGIC) ? __atomic_load_n(&s->count, __ATOMIC_RELAXED)
-                                                        : 0;
+    if (!gp__xobj_alive(s ? &s->x : NULL, SEM_MAGIC))
+        return 0;
+    return __atomic_load_n(&s->count, __ATOMIC_RELAXED);
 }
 
 GP_PUBLIC int gp_sem_destroy(gp_sem_t *s)
 {
-    int r = gp__xobj_lock(s ? &s->x : NULL, SEM_MAGIC);
-    if (r || (r = gp__xobj_retire(&s->x)))
-        return r;
-    free(s);
-    return 0;
+    return gp__xobj_destroy(s ? &s->x : NULL, SEM_MAGIC, NULL);
 }

@@ -11,6 +11,7 @@
 #include "waitq.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 /* The calling green thread's timeout scope bounds every explicit wait (greenpatch.h,
  * gp_timeout_push). Replaced by gp__timeout_bound (timeout.h) when that lands. */
@@ -53,14 +54,19 @@ int gp__xobj_enter(struct gp_xobj *o, uint32_t magic, int64_t timeout_ns)
     return gp__xobj_lock(o, magic);
 }
 
-int gp__xobj_retire(struct gp_xobj *o)
+int gp__xobj_destroy(struct gp_xobj *o, uint32_t magic, void *also)
 {
+    int r = gp__xobj_lock(o, magic);
+    if (r)
+        return r;
     if (o->waiting) {
         gp__xobj_unlock(o);
         return EBUSY;
     }
     o->magic = 0;
     gp__xobj_unlock(o);
+    free(also);
+    free(o);
     return 0;
 }
 

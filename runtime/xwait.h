@@ -82,9 +82,10 @@ bool gp__xobj_alive(const struct gp_xobj *o, uint32_t magic);
 /* A new object's part: magic set, lock ready, nobody waiting. */
 void gp__xobj_init(struct gp_xobj *o, uint32_t magic);
 
-/* Under o's lock: EBUSY when a thread waits on it; else o is dead (magic cleared, lock
- * released) and the caller frees it. */
-int gp__xobj_retire(struct gp_xobj *o);
+/* Destroy: EINVAL as gp__xobj_lock says, EBUSY when a thread waits on o; else o is dead
+ * (magic cleared) and freed, with also (its other memory, or NULL), and 0. o must be what
+ * the family's create allocated (the struct starts with it). */
+int gp__xobj_destroy(struct gp_xobj *o, uint32_t magic, void *also);
 
 /* Under o's lock, after the caller found it must wait: queues w (its value already set by a
  * putter) at the back of list and waits until a waker hands it something, timeout_ns
