@@ -189,8 +189,8 @@ int main(void)
     printf("items taken: %lu, sum right: %s\n", count, sum == n * (n + 1) / 2 ? "yes" : "no");
     printf("each producer's items in order: %s\n", in_order ? "yes" : "no");
     printf("consumers ended with EPIPE after the close: %s\n", ended ? "yes" : "no");
-    printf("queue left: %zu, destroyed: %s\n", gp_queue_len(queue),
-           gp_queue_destroy(queue) == 0 ? "yes" : "no");
+    size_t left = gp_queue_len(queue);
+    printf("queue left: %zu, destroyed: %s\n", left, gp_queue_destroy(queue) == 0 ? "yes" : "no");
 
     /* A gp_offload worker (a real OS thread) sends the event a green thread waits for. */
     if ((r = gp_event_create(&offload_event)))
