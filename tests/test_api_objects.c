@@ -699,6 +699,68 @@ Test(objects, green_and_real_threads_share_a_semaphore)
     cr_assert_eq(gp_sem_destroy(s), 0);
 }
 
+/* Units handed over while the waiter's short deadline passes are never lost: each
+ * release either ends a wait or raises the count, both ways across OS threads. */
+enum { HANDOVERS = 300, TRIES = 1000000 };
+
+static void *stranger_release_many(struct stranger *st)
+{
+    for (int i = 0; i < HANDOVERS; i++) {
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000};
+        nanosleep(&ts, NULL);
+        if (gp_sem_release(st->arg))
+            st->result++;
+    }
+    return NULL;
+}
+
+Test(objects, a_green_waiter_with_short_timeouts_loses_no_stranger_release)
+{
+    become_green();
+    gp_sem_t *s;
+    cr_assert_eq(gp_sem_create(&s, 0, 0), 0);
+    struct stranger st = {.fn = stranger_release_many, .arg = s};
+    start_stranger(&st);
+    int got = 0, timeouts = 0;
+    for (int i = 0; i < TRIES && got < HANDOVERS; i++) {
+        int r = gp_sem_acquire(s, 20000);
+        cr_assert(r == 0 || r == ETIMEDOUT, "acquire: %d", r);
+        r == 0 ? got++ : timeouts++;
+    }
+    cr_assert_eq(got, HANDOVERS, "%d timeouts", timeouts);
+    cr_assert_eq(finish_stranger(&st), 0);
+    cr_assert_eq(gp_sem_value(s), 0);
+    cr_assert_eq(gp_sem_destroy(s), 0);
+}
+
+static void *stranger_acquire_many(struct stranger *st)
+{
+    for (int i = 0; i < TRIES && st->result < HANDOVERS; i++) {
+        int r = gp_sem_acquire(st->arg, 20000);
+        if (r == 0)
+            st->result++;
+        else if (r != ETIMEDOUT)
+            return NULL;
+    }
+    return NULL;
+}
+
+Test(objects, a_stranger_waiter_with_short_timeouts_loses_no_green_release)
+{
+    become_green();
+    gp_sem_t *s;
+    cr_assert_eq(gp_sem_create(&s, 0, 0), 0);
+    struct stranger st = {.fn = stranger_acquire_many, .arg = s};
+    start_stranger(&st);
+    for (int i = 0; i < HANDOVERS; i++) {
+        cr_assert_eq(gp_sem_release(s), 0);
+        gp_sleep(10000);
+    }
+    cr_assert_eq(finish_stranger(&st), HANDOVERS);
+    cr_assert_eq(gp_sem_value(s), 0);
+    cr_assert_eq(gp_sem_destroy(s), 0);
+}
+
 /* ---- a program linked with -lgreenpatch --------------------------------------------------- */
 
 static const char program_expected[] =
