@@ -333,6 +333,44 @@ Test(objects, a_pending_cancellation_ends_a_wait_at_its_start)
     cr_assert_eq(gp_queue_destroy(shared_q), 0);
 }
 
+Test(objects, a_cancelled_putter_is_taken_off_and_its_item_never_added)
+{
+    cr_assert_eq(gp_queue_create(&shared_q, 1), 0);
+    cr_assert_eq(gp_queue_put(shared_q, (void *)1, 0), 0);
+    outcome[0] = -1;
+    gp_thread_t t;
+    cr_assert_eq(gp_spawn(&t, put_one_note, &outcome[0]), 0);
+    settle();
+    cancel(t);
+    void *result, *item;
+    cr_assert_eq(gp_join(t, &result), 0);
+    cr_assert_eq(result, PTHREAD_CANCELED);
+    cr_assert_eq(outcome[0], -1);
+    cr_assert_eq(gp_queue_get(shared_q, &item, 0), 0);
+    cr_assert_eq((uintptr_t)item, 1);
+    cr_assert_eq(gp_queue_get(shared_q, &item, 0), EAGAIN, "the cancelled put added nothing");
+    cr_assert_eq(gp_queue_destroy(shared_q), 0);
+}
+
+/* A wait that was handed its item before the request came keeps it: the request waits for
+ * the next cancellation point (here there is none: the thread returns). */
+Test(objects, a_wait_handed_its_item_succeeds_although_cancelled)
+{
+    cr_assert_eq(gp_queue_create(&shared_q, 0), 0);
+    outcome[0] = -1;
+    gp_thread_t t;
+    cr_assert_eq(gp_spawn(&t, get_one_note, &outcome[0]), 0);
+    settle();
+    cr_assert_eq(gp_queue_put(shared_q, (void *)1, 0), 0);
+    cancel(t);
+    void *result;
+    cr_assert_eq(gp_join(t, &result), 0);
+    cr_assert_eq(outcome[0], 0, "the get returned its item");
+    cr_assert_null(result);
+    cr_assert_eq(gp_queue_len(shared_q), 0);
+    cr_assert_eq(gp_queue_destroy(shared_q), 0);
+}
+
 static void *stranger_put(struct stranger *s)
 {
     s->result = gp_queue_put(s->arg, (void *)42, GP_FOREVER);
