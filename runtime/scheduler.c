@@ -413,6 +413,7 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
         return -EDEADLK;
     if (t->detached || (t->joiner && t->joiner != self))
         return -EINVAL;
+    deadline = gp__timeout_bound(deadline); /* ETIMEDOUT at the timeout scope's end too */
     while (t->state != GP_DEAD) {
         if (deadline == 0)
             return -EBUSY;
