@@ -12,14 +12,18 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +159,7 @@ static void accept_and_connect(void)
 /* ---- locks ---- */
 
 static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t held_rw = PTHREAD_RWLOCK_INITIALIZER;
 static volatile bool holding;
 static int release_pipe[2];
 
@@ -162,10 +167,12 @@ static void *holder(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&held);
+    pthread_rwlock_wrlock(&held_rw);
     holding = true;
     char c;
     if (read(release_pipe[0], &c, 1) != 1) /* until main says */
         exit(3);
+    pthread_rwlock_unlock(&held_rw);
     pthread_mutex_unlock(&held);
     return NULL;
 }
@@ -187,6 +194,13 @@ static void mutex_and_cond(void)
     }
     end();
     printf("pthread_mutex_lock of a held mutex: %s\n", name(r));
+    begin();
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        r = pthread_rwlock_rdlock(&held_rw);
+    }
+    end();
+    printf("pthread_rwlock_rdlock of a write-held lock: %s\n", name(r));
     if (write(release_pipe[1], "x", 1) != 1 || pthread_join(t, NULL))
         exit(2);
 
@@ -246,6 +260,19 @@ static void mux_and_sleeps(void)
     }
     end();
     printf("select: %d\n", r);
+
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN}, got;
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) < 0)
+        exit(2);
+    begin();
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        r = epoll_wait(ep, &got, 1, -1);
+    }
+    end();
+    printf("epoll_wait: %d\n", r);
+    close(ep);
     close(p[0]);
     close(p[1]);
 
@@ -353,6 +380,84 @@ static void own_timeout_and_nesting(void)
     printf("nested: inner %s, outer %s\n", name(inner), name(outer));
 }
 
+/* ---- stdio, FIFOs, children, signals ---- */
+
+static void more_calls(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        exit(2);
+    FILE *in = fdopen(p[0], "r");
+    char line[16];
+    begin();
+    char *got;
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        got = fgets(line, sizeof line, in);
+    }
+    int e = errno;
+    end();
+    printf("fgets: %s %s, ferror: %s\n", got ? "a line" : "NULL", name(e),
+           ferror(in) ? "yes" : "no");
+    fclose(in);
+    close(p[1]);
+
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "/tmp/gp-api-timeout-%d.fifo", (int)getpid());
+    if (mkfifo(fifo, 0600) < 0)
+        exit(2);
+    begin();
+    int r;
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        r = open(fifo, O_RDONLY);
+    }
+    e = errno;
+    end();
+    unlink(fifo);
+    print_result("open of a FIFO nobody writes", r, e);
+
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    begin();
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        r = waitpid(child, NULL, 0);
+    }
+    e = errno;
+    end();
+    print_result("waitpid of a child that waits", r, e);
+    int status;
+    kill(child, SIGKILL);
+    if (waitpid(child, &status, 0) != child || !WIFSIGNALED(status))
+        exit(2);
+
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    begin();
+    {
+        GP_TIMEOUT_SCOPE(SCOPE_NS);
+        r = sigwaitinfo(&usr1, NULL);
+    }
+    e = errno;
+    end();
+    print_result("sigwaitinfo", r, e);
+    struct timespec short_wait = {0, 5000000};
+    begin();
+    {
+        GP_TIMEOUT_SCOPE(GP_SEC(5));
+        r = sigtimedwait(&usr1, NULL, &short_wait);
+    }
+    e = errno;
+    end();
+    print_result("own sigtimedwait timeout first", r, e);
+}
+
 /* The only green thread left waits through the hub too while a scope is open. */
 static void lone_thread(void)
 {
@@ -385,6 +490,7 @@ int main(void)
     mux_and_sleeps();
     join();
     own_timeout_and_nesting();
+    more_calls();
     stop_ticking = true;
     if (gp_join(t, NULL))
         return 2;
