@@ -31,7 +31,8 @@
 
 static volatile int ticks;
 static volatile bool stop_ticking;
-static bool ticker_ok = true;
+static bool ticker_ok = true; /* it ticked during every wait watched */
+static bool watching = true;  /* false once it has stopped */
 
 static void *ticker(void *arg)
 {
@@ -48,9 +49,24 @@ static int ticks_before;
 static void begin(void) { ticks_before = ticks; }
 static void end(void)
 {
-    if (ticks == ticks_before)
+    if (watching && ticks == ticks_before)
         ticker_ok = false;
 }
+
+/* errno as the last SCOPED call left it. */
+static int scoped_errno;
+
+/* var = call, in a timeout scope of ns, while the ticker is watched. */
+#define SCOPED(ns, var, call)                                                                \
+    do {                                                                                      \
+        begin();                                                                              \
+        {                                                                                     \
+            GP_TIMEOUT_SCOPE(ns);                                                             \
+            var = (call);                                                                     \
+        }                                                                                     \
+        scoped_errno = errno;                                                                 \
+        end();                                                                                \
+    } while (0)
 
 static const char *name(int error) { return error ? strerrorname_np(error) : "0"; }
 
@@ -64,40 +80,31 @@ static void print_result(const char *what, long r, int error)
 
 /* ---- fds nobody writes ---- */
 
-static void read_pipe(void)
+static void read_pipe(const char *what)
 {
     int p[2];
     if (pipe(p) < 0)
         exit(2);
     char c;
-    begin();
     ssize_t r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = read(p[0], &c, 1);
-    }
-    int e = errno;
-    end();
-    print_result("read on a pipe nobody writes", r, e);
+    SCOPED(SCOPE_NS, r, read(p[0], &c, 1));
+    print_result(what, r, scoped_errno);
     close(p[0]);
     close(p[1]);
 }
 
-static void recv_socket(void)
+/* A receive in a scope of scope_ns on a socket whose own timeout is rcvtimeo_us (0: none). */
+static void recv_socket(const char *what, int64_t scope_ns, long rcvtimeo_us)
 {
     int s[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) < 0)
         exit(2);
+    struct timeval tv = {0, rcvtimeo_us};
+    setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char c;
-    begin();
     ssize_t r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = recv(s[0], &c, 1, 0);
-    }
-    int e = errno;
-    end();
-    print_result("recv on a socket nobody writes", r, e);
+    SCOPED(scope_ns, r, recv(s[0], &c, 1, 0));
+    print_result(what, r, scoped_errno);
     close(s[0]);
     close(s[1]);
 }
@@ -118,15 +125,9 @@ static void accept_and_connect(void)
     int l = socket(AF_UNIX, SOCK_STREAM, 0);
     if (l < 0 || bind(l, (struct sockaddr *)&a, len) < 0 || listen(l, 0) < 0)
         exit(2);
-    begin();
     int r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = accept(l, NULL, NULL);
-    }
-    int e = errno;
-    end();
-    print_result("accept with nobody connecting", r, e);
+    SCOPED(SCOPE_NS, r, accept(l, NULL, NULL));
+    print_result("accept with nobody connecting", r, scoped_errno);
 
     /* Fill the backlog with connections nobody accepts (bounded: a unix listener takes
      * backlog + 1); then a blocking connect would wait for room. */
@@ -142,18 +143,21 @@ static void accept_and_connect(void)
         fill[filled++] = c;
     }
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = connect(c, (struct sockaddr *)&a, len);
-    }
-    e = errno;
-    end();
-    print_result("connect to a full backlog", r, e);
+    SCOPED(SCOPE_NS, r, connect(c, (struct sockaddr *)&a, len));
+    print_result("connect to a full backlog", r, scoped_errno);
     close(c);
     for (int i = 0; i < filled; i++)
         close(fill[i]);
     close(l);
+}
+
+/* Makes the pipe through which main releases the thread fn, then starts fn. */
+static pthread_t start_released_by(int release[2], void *(*fn)(void *))
+{
+    pthread_t t;
+    if (pipe(release) < 0 || pthread_create(&t, NULL, fn, NULL))
+        exit(2);
+    return t;
 }
 
 /* ---- locks ---- */
@@ -179,27 +183,13 @@ static void *holder(void *arg)
 
 static void mutex_and_cond(void)
 {
-    if (pipe(release_pipe) < 0)
-        exit(2);
-    pthread_t t;
-    if (pthread_create(&t, NULL, holder, NULL))
-        exit(2);
+    pthread_t t = start_released_by(release_pipe, holder);
     for (int i = 0; i < 1000 && !holding; i++)
         usleep(1000);
-    begin();
     int r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = pthread_mutex_lock(&held);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, pthread_mutex_lock(&held));
     printf("pthread_mutex_lock of a held mutex: %s\n", name(r));
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = pthread_rwlock_rdlock(&held_rw);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, pthread_rwlock_rdlock(&held_rw));
     printf("pthread_rwlock_rdlock of a write-held lock: %s\n", name(r));
     if (write(release_pipe[1], "x", 1) != 1 || pthread_join(t, NULL))
         exit(2);
@@ -211,26 +201,15 @@ static void mutex_and_cond(void)
     pthread_mutex_init(&m, &attr);
     pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
     pthread_mutex_lock(&m);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = pthread_cond_wait(&cond, &m);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, pthread_cond_wait(&cond, &m));
     /* An error-checking mutex unlocks only for its owner. */
     printf("pthread_cond_wait: %s, mutex held: %s\n", name(r),
            pthread_mutex_unlock(&m) == 0 ? "yes" : "no");
 
     sem_t sem;
     sem_init(&sem, 0, 0);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = sem_wait(&sem);
-    }
-    int e = errno;
-    end();
-    print_result("sem_wait", r, e);
+    SCOPED(SCOPE_NS, r, sem_wait(&sem));
+    print_result("sem_wait", r, scoped_errno);
 }
 
 /* ---- multiplexing and sleeps ---- */
@@ -241,67 +220,35 @@ static void mux_and_sleeps(void)
     if (pipe(p) < 0)
         exit(2);
     struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-    begin();
     int r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = poll(&pfd, 1, -1);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, poll(&pfd, 1, -1));
     printf("poll: %d\n", r);
 
     fd_set set;
     FD_ZERO(&set);
     FD_SET(p[0], &set);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = select(p[0] + 1, &set, NULL, NULL, NULL);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, select(p[0] + 1, &set, NULL, NULL, NULL));
     printf("select: %d\n", r);
 
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN}, got;
     if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) < 0)
         exit(2);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = epoll_wait(ep, &got, 1, -1);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, epoll_wait(ep, &got, 1, -1));
     printf("epoll_wait: %d\n", r);
     close(ep);
     close(p[0]);
     close(p[1]);
 
     struct timespec ten = {10, 0};
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = nanosleep(&ten, NULL);
-    }
-    int e = errno;
-    end();
-    print_result("nanosleep", r, e);
+    SCOPED(SCOPE_NS, r, nanosleep(&ten, NULL));
+    print_result("nanosleep", r, scoped_errno);
 
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = usleep(5000000);
-    }
-    e = errno;
-    end();
-    print_result("usleep", r, e);
+    SCOPED(SCOPE_NS, r, usleep(5000000));
+    print_result("usleep", r, scoped_errno);
 
-    begin();
     unsigned left;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        left = sleep(10);
-    }
-    end();
+    SCOPED(SCOPE_NS, left, sleep(10));
     printf("sleep: seconds left: %s\n", left > 0 && left <= 10 ? "yes" : "no");
 }
 
@@ -318,18 +265,9 @@ static void *reader(void *arg)
 
 static void join(void)
 {
-    if (pipe(join_pipe) < 0)
-        exit(2);
-    pthread_t t;
-    if (pthread_create(&t, NULL, reader, NULL))
-        exit(2);
-    begin();
+    pthread_t t = start_released_by(join_pipe, reader);
     int r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = pthread_join(t, NULL);
-    }
-    end();
+    SCOPED(SCOPE_NS, r, pthread_join(t, NULL));
     printf("pthread_join: %s\n", name(r));
     void *got;
     if (write(join_pipe[1], "x", 1) != 1 || pthread_join(t, &got) || (intptr_t)got != 1)
@@ -342,35 +280,25 @@ static void join(void)
 
 static void own_timeout_and_nesting(void)
 {
-    int s[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) < 0)
-        exit(2);
-    struct timeval tv = {0, 10000}; /* 10 ms, before the scope's 5 s */
-    setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char c;
-    begin();
-    ssize_t r;
-    {
-        GP_TIMEOUT_SCOPE(GP_SEC(5));
-        r = recv(s[0], &c, 1, 0);
-    }
-    int e = errno;
-    end();
-    print_result("own SO_RCVTIMEO first", r, e);
+    recv_socket("own SO_RCVTIMEO first", GP_SEC(5), 10000); /* 10 ms, before the scope's 5 s */
 
     /* Every wait in an expired scope fails at once: a loop of them ends. */
+    int p[2];
+    if (pipe(p) < 0)
+        exit(2);
+    char c;
     bool all = true;
     if (gp_timeout_push(GP_MSEC(1)))
         exit(2);
     gp_sleep(GP_MSEC(2)); /* ETIMEDOUT: the scope is over */
     for (int i = 0; i < 100; i++)
-        if (read(s[1], &c, 1) != -1 || errno != ETIMEDOUT)
+        if (read(p[0], &c, 1) != -1 || errno != ETIMEDOUT)
             all = false;
     if (gp_timeout_pop() != ETIMEDOUT)
         all = false;
     printf("expired scope, 100 reads: %s\n", all ? "all -1 ETIMEDOUT" : "not all");
-    close(s[0]);
-    close(s[1]);
+    close(p[0]);
+    close(p[1]);
 
     gp_timeout_push(GP_SEC(10));
     gp_timeout_push(GP_MSEC(5));
@@ -389,15 +317,9 @@ static void more_calls(void)
         exit(2);
     FILE *in = fdopen(p[0], "r");
     char line[16];
-    begin();
     char *got;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        got = fgets(line, sizeof line, in);
-    }
-    int e = errno;
-    end();
-    printf("fgets: %s %s, ferror: %s\n", got ? "a line" : "NULL", name(e),
+    SCOPED(SCOPE_NS, got, fgets(line, sizeof line, in));
+    printf("fgets: %s %s, ferror: %s\n", got ? "a line" : "NULL", name(scoped_errno),
            ferror(in) ? "yes" : "no");
     fclose(in);
     close(p[1]);
@@ -406,30 +328,18 @@ static void more_calls(void)
     snprintf(fifo, sizeof fifo, "/tmp/gp-api-timeout-%d.fifo", (int)getpid());
     if (mkfifo(fifo, 0600) < 0)
         exit(2);
-    begin();
     int r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = open(fifo, O_RDONLY);
-    }
-    e = errno;
-    end();
+    SCOPED(SCOPE_NS, r, open(fifo, O_RDONLY));
     unlink(fifo);
-    print_result("open of a FIFO nobody writes", r, e);
+    print_result("open of a FIFO nobody writes", r, scoped_errno);
 
     pid_t child = fork();
     if (child == 0) {
         pause();
         _exit(0);
     }
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = waitpid(child, NULL, 0);
-    }
-    e = errno;
-    end();
-    print_result("waitpid of a child that waits", r, e);
+    SCOPED(SCOPE_NS, r, waitpid(child, NULL, 0));
+    print_result("waitpid of a child that waits", r, scoped_errno);
     int status;
     kill(child, SIGKILL);
     if (waitpid(child, &status, 0) != child || !WIFSIGNALED(status))
@@ -439,40 +349,11 @@ static void more_calls(void)
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &usr1, NULL);
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = sigwaitinfo(&usr1, NULL);
-    }
-    e = errno;
-    end();
-    print_result("sigwaitinfo", r, e);
+    SCOPED(SCOPE_NS, r, sigwaitinfo(&usr1, NULL));
+    print_result("sigwaitinfo", r, scoped_errno);
     struct timespec short_wait = {0, 5000000};
-    begin();
-    {
-        GP_TIMEOUT_SCOPE(GP_SEC(5));
-        r = sigtimedwait(&usr1, NULL, &short_wait);
-    }
-    e = errno;
-    end();
-    print_result("own sigtimedwait timeout first", r, e);
-}
-
-/* The only green thread left waits through the hub too while a scope is open. */
-static void lone_thread(void)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        exit(2);
-    char c;
-    ssize_t r;
-    {
-        GP_TIMEOUT_SCOPE(SCOPE_NS);
-        r = read(p[0], &c, 1);
-    }
-    print_result("a lone thread's read", r, errno);
-    close(p[0]);
-    close(p[1]);
+    SCOPED(GP_SEC(5), r, sigtimedwait(&usr1, NULL, &short_wait));
+    print_result("own sigtimedwait timeout first", r, scoped_errno);
 }
 
 int main(void)
@@ -483,8 +364,8 @@ int main(void)
     if (gp_spawn(&t, ticker, NULL))
         return 2;
     gp_yield();
-    read_pipe();
-    recv_socket();
+    read_pipe("read on a pipe nobody writes");
+    recv_socket("recv on a socket nobody writes", SCOPE_NS, 0);
     accept_and_connect();
     mutex_and_cond();
     mux_and_sleeps();
@@ -494,7 +375,9 @@ int main(void)
     stop_ticking = true;
     if (gp_join(t, NULL))
         return 2;
-    lone_thread();
+    /* The only green thread left waits through the hub too while a scope is open. */
+    watching = false;
+    read_pipe("a lone thread's read");
     printf("the ticker ran during every wait: %s\n", ticker_ok ? "yes" : "no");
     return 0;
 }
