@@ -20,8 +20,11 @@
  * pthread_rwlock_*lock (not the try-locks), sem_wait/timedwait/clockwait (on a worker too
  * for a shared semaphore: its kernel wait gets the bounded deadline), pthread_join and
  * the timed joins, thrd_join, gp_join, sigwait/sigwaitinfo/sigtimedwait, sigsuspend and
- * pause, wait/waitpid/waitid/wait3/wait4, mq_send/mq_receive and their timed forms, futex
- * waits of syscall(SYS_futex) that carry a timeout.
+ * pause and the sigpause family, wait/waitpid/waitid/wait3/wait4, mq_send/mq_receive and
+ * their timed forms, futex waits of syscall(SYS_futex) that carry a timeout, aio_suspend
+ * (the worker's wait gets the bounded time), and the raw syscall() forms of all of these.
+ * A green thread alone under a scope waits through the hub too (gp__sched_others), or its
+ * plain call would block past the deadline.
  *
  * Deliberately NOT bounded (they cannot fail, or failing would break what they guard):
  *  - flockfile and stdio's internal FILE locks: no error to report, and the FILE would be
@@ -32,9 +35,10 @@
  *    mutex when the wait returns, whatever its result;
  *  - pthread_barrier_wait: the barrier's count would be wrong for every other thread;
  *  - exit paths (a thread's exit, process exit, atexit, the fork handlers);
- *  - the worker pool's wait for a job (regular-file I/O, name resolution, file locks,
- *    tcdrain, gp_offload...): the job uses the caller's stack, so the caller waits until
- *    it is done, and the deadline applies from the next wait on;
+ *  - the worker pool's wait for a job (regular-file I/O, name resolution, flock and
+ *    fcntl locks, tcdrain, semop and msgrcv, gp_offload...): the job uses the caller's
+ *    stack, so the caller waits until it is done, and the deadline applies from the next
+ *    wait on;
  *  - syscall(SYS_futex) FUTEX_WAIT without a timeout: the lock loops of other libraries
  *    (GLib's g_mutex_lock) retry on any return and cannot see a scope: bounded, they would
  *    spin; pclose and system, which wait for their child as part of closing. */
