@@ -108,18 +108,30 @@ int gp_sleep(uint64_t nsec);
 
 /* Opens a timeout scope on the calling green thread: until the matching gp_timeout_pop,
  * every wait that would last beyond now + nsec fails when the deadline comes, whether it is
- * an explicit gp_ call (ETIMEDOUT) or, under the preload, an intercepted blocking libc call:
- * calls that fail with errno fail with ETIMEDOUT; poll, ppoll, select, pselect and
- * epoll_wait return 0, their own timeout result; sleep returns the seconds left. Once the
- * deadline has passed, every wait in the scope fails at once: code that retries in a loop
- * must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH deep); an inner scope never extends
- * an outer one's deadline. Calls that run on a real worker thread (regular-file I/O, name
- * resolution, file locks, gp_offload) are not cut short: they finish, and the deadline
- * applies from the next wait on. Returns 0, EOVERFLOW (too deeply nested), EPERM. */
+ * an explicit gp_ call (ETIMEDOUT) or an intercepted blocking libc call (under the preload,
+ * or linked with -lgreenpatch): calls that fail with errno fail with ETIMEDOUT (pthread
+ * functions return it; sleep, usleep, nanosleep and clock_nanosleep too); poll, ppoll,
+ * select, pselect and epoll_wait return 0, their own timeout result; sleep returns the
+ * seconds left. A call whose own timeout (SO_RCVTIMEO, a timed wait's) comes first keeps
+ * its own result. Once the deadline has passed, every wait in the scope fails at once:
+ * code that retries in a loop must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH
+ * deep); an inner scope never extends an outer one's deadline. Waits that cannot fail are
+ * not cut short: flockfile and stdio's FILE locks, pthread_once waiting for another
+ * thread's init routine, pthread_barrier_wait, the relock of the mutex at the end of a
+ * condition wait, system and pclose waiting for their child, and futex waits without a
+ * timeout of syscall(SYS_futex) (other libraries' lock loops). Calls that run on a real
+ * worker thread (regular-file I/O, name resolution, file locks, tcdrain, System V IPC,
+ * gp_offload) finish, and the deadline applies from the next wait on; aio_suspend and a
+ * process-shared semaphore's wait end on the worker at the deadline. The first push of a
+ * program's main thread before any spawn starts the scheduler, as gp_spawn does. Returns 0,
+ * EOVERFLOW (too deeply nested), EPERM (not a green thread: another OS thread, a signal
+ * handler on the hub, or the library disabled). */
 int gp_timeout_push(uint64_t nsec);
 
 /* Closes the innermost scope. Returns 0 when its deadline had not passed, ETIMEDOUT when it
- * had (whether or not a wait noticed), EINVAL when no scope is open. */
+ * had (whether or not a wait noticed; with nested scopes, the deadline that was in force,
+ * an outer one's when that came first), EINVAL when no scope is open (also for a caller
+ * that is no green thread). */
 int gp_timeout_pop(void);
 
 /* Nanoseconds left before the calling green thread's nearest deadline: 0 once it has
@@ -129,7 +141,8 @@ int64_t gp_timeout_left(void);
 #define GP_TIMEOUT_DEPTH 8
 
 /* A scope closed by the block that declares it, however the block is left (return, break,
- * goto):  { GP_TIMEOUT_SCOPE(GP_SEC(5)); ... }  (GNU C: gcc and clang). */
+ * goto):  { GP_TIMEOUT_SCOPE(GP_SEC(5)); ... }  (GNU C: gcc and clang). A push that failed
+ * (EOVERFLOW, EPERM) opened nothing, and nothing is closed. */
 void gp_timeout_scope_end(int *pushed);
 #define GP_TIMEOUT_SCOPE(nsec)                                                                \
     int GP__TIMEOUT_NAME(__LINE__) __attribute__((cleanup(gp_timeout_scope_end), unused)) =   \

@@ -8,14 +8,11 @@
 #include "inspect.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 #include "waitq.h"
 
 #include <errno.h>
 #include <stdlib.h>
-
-/* The calling green thread's timeout scope bounds every explicit wait (greenpatch.h,
- * gp_timeout_push). Replaced by gp__timeout_bound (timeout.h) when that lands. */
-static inline int64_t bound_by_scope(int64_t deadline) { return deadline; }
 
 bool gp__xobj_alive(const struct gp_xobj *o, uint32_t magic)
 {
@@ -165,7 +162,7 @@ int gp__xwait(struct gp_xobj *o, struct gp_list *list, struct gp_xwaiter *w,
     bool green = gp__sched_green();
     int64_t deadline = timeout_ns == GP_FOREVER ? GP_NO_DEADLINE : gp__deadline_after(timeout_ns);
     if (green)
-        deadline = bound_by_scope(deadline);
+        deadline = gp__timeout_bound(deadline); /* the caller's timeout scope */
     w->green = green ? gp__current : NULL;
     w->cond = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     w->unpark = (struct gp_hub_unpark){0};
