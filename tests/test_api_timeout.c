@@ -176,6 +176,33 @@ Test(timeout, expired_scope_fails_every_wait_at_once)
     cr_assert_eq(gp__timeout_check(), 0);
 }
 
+/* Queues, events and semaphores wait through xwait.c: the scope bounds them too, and the
+ * object is left as it was (nothing taken, nobody left on its list). */
+Test(timeout, queue_event_and_semaphore_waits_end_at_the_scope)
+{
+    gp_queue_t *q;
+    gp_event_t *e;
+    gp_sem_t *s;
+    cr_assert_eq(gp_queue_create(&q, 1), 0);
+    cr_assert_eq(gp_event_create(&e), 0);
+    cr_assert_eq(gp_sem_create(&s, 0, 0), 0);
+    cr_assert_eq(gp_queue_put(q, q, 0), 0);
+    cr_assert_eq(gp_timeout_push(GP_MSEC(20)), 0);
+    int64_t start = gp__now_ns();
+    cr_assert_eq(gp_queue_put(q, q, GP_FOREVER), ETIMEDOUT, "a full queue");
+    cr_assert_geq(gp__now_ns() - start, GP_MSEC(20));
+    void *item;
+    cr_assert_eq(gp_queue_get(q, &item, GP_FOREVER), 0, "an item there is taken at once");
+    cr_assert_eq(gp_queue_get(q, &item, GP_SEC(30)), ETIMEDOUT, "an empty queue");
+    cr_assert_eq(gp_event_wait(e, NULL, GP_FOREVER), ETIMEDOUT);
+    cr_assert_eq(gp_sem_acquire(s, GP_FOREVER), ETIMEDOUT);
+    cr_assert_eq(gp_sem_acquire(s, 0), EAGAIN, "a try stays a try");
+    cr_assert_eq(gp_timeout_pop(), ETIMEDOUT);
+    cr_assert_eq(gp_queue_destroy(q), 0, "no waiter left behind");
+    cr_assert_eq(gp_event_destroy(e), 0);
+    cr_assert_eq(gp_sem_destroy(s), 0);
+}
+
 Test(timeout, a_calls_own_earlier_deadline_keeps_its_natural_result)
 {
     cr_assert_eq(gp_timeout_push(GP_SEC(30)), 0);
