@@ -107,13 +107,16 @@ GP_PUBLIC int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(vo
     struct deferred *d = malloc(sizeof *d);
     if (!d)
         return EAGAIN;
-    *d = (struct deferred){.fn = fn, .arg = arg, .start_at = gp__deadline_after(delay)};
+    *d = (struct deferred){.fn = fn, .arg = arg};
     struct gp_thread *t;
     int r = gp__api_spawn(&t, false, run_deferred, d);
     if (r < 0) {
         free(d);
         return -r;
     }
+    /* From now: the first spawn starts the scheduler, which takes a while. The thread
+     * does not run before the caller waits. */
+    d->start_at = gp__deadline_after(delay);
     if (out)
         out->id = gp__handle_publish(t);
     return 0;
