@@ -624,3 +624,42 @@ Test(api_threads, sleep_before_the_scheduler_sleeps_the_os_thread)
     cr_expect_geq(gp__now_ns() - start, GP_MSEC(5));
     cr_expect_eq(gp_self().id, 0, "and does not start the scheduler");
 }
+
+/* ---- the same from a program: linked with -lgreenpatch, and under the preload ---------- */
+
+static const char program_expected[] =
+    "deferred tasks ran in delay order: bca, each gave its result: yes\n"
+    "a deferred task killed during its delay: killed yes\n"
+    "kill of a sleeping green thread: 0, killed yes; one not yet started never ran: yes\n"
+    "gp_kill of a pthread thread in read(): 0, pthread_join gives PTHREAD_CANCELED: yes\n"
+    "cleanup handlers ran: 2\n"
+    "a green thread joined a pthread thread's gp_self: from pthread\n"
+    "its handle is spent: No such process\n"
+    "names: inherited api-main, set worker-1, too long: Numerical result out of range\n"
+    "a pool of 3 ran 9 calls, at most 3 at once; busy pool destroyed: Device or resource busy\n"
+    "pile results: a b c d, then: No such file or directory\n"
+    "kill of an ended thread: 0\n"
+    "join twice: No such process\n"
+    "join self: Resource deadlock avoided\n"
+    "join detached: Invalid argument\n"
+    "kill of no thread: No such process\n";
+
+static void run_api_threads(enum run_mode mode)
+{
+    struct run_opts opts = {.mode = mode, .timeout_s = PROG_TIMEOUT_S};
+    struct run_result r;
+    run_program(&r, &opts, prog_path("api_threads"), NULL);
+    cr_expect_eq(r.exit_code, 0, "exit %d (signal %d)\n%s", r.exit_code, r.term_signal, r.err);
+    cr_expect_str_eq(r.out, program_expected, "stderr:\n%s", r.err);
+    run_result_free(&r);
+}
+
+Test(api_threads, program_linked_with_the_library)
+{
+    /* The ASan library needs the sanitizer runtimes that only the preload list brings. */
+    if (sanitized_build())
+        cr_skip_test("the ASan library is run through the preload list only");
+    run_api_threads(RUN_NATIVE);
+}
+
+Test(api_threads, program_under_the_preload) { run_api_threads(RUN_SHIM); }
