@@ -13,6 +13,7 @@
 #include "pool.h"
 #include "real.h"
 #include "scheduler.h"
+#include "signals.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -23,8 +24,10 @@ _Static_assert(GP_KILLED == PTHREAD_CANCELED, "gp_join's status of a killed thre
 
 bool gp__api_may_manage(void)
 {
+    /* A handler run where its signal interrupted the OS thread may have interrupted the
+     * scheduler in the middle of a change of its run queue. */
     return !gp__config.disabled && !(gp__current && gp__current->is_hub) &&
-           !(!gp__current && gp__sched_main());
+           !(!gp__current && gp__sched_main()) && !gp__signal_in_handler();
 }
 
 int gp__api_spawn(struct gp_thread **out, bool detached, void *(*fn)(void *), void *arg)

@@ -27,7 +27,7 @@ static inline bool gp__api_deadline(int64_t timeout_ns, int64_t *deadline)
 
 /* The caller may start or manage green threads: it is a green thread, or the OS thread
  * that will become the scheduler's at its first spawn; not the hub, not another OS thread,
- * and the shim is not disabled. */
+ * not a signal handler run at once, and the shim is not disabled. */
 bool gp__api_may_manage(void);
 
 /* Starts fn(arg) as a green thread for the program, starting the scheduler on the calling
