@@ -296,6 +296,19 @@ static void count_cleanup(void *arg)
     cleanups++;
 }
 
+/* Spawns fn(arg), lets it run until it waits or yields, kills it and joins it: what the
+ * join gave. */
+static void *result_once_killed(void *(*fn)(void *), void *arg)
+{
+    gp_thread_t t;
+    cr_assert_eq(gp_spawn(&t, fn, arg), 0);
+    gp_yield();
+    cr_assert_eq(gp_kill(t), 0);
+    void *r;
+    cr_assert_eq(gp_join(t, &r), 0);
+    return r;
+}
+
 /* Sleeps long with a cleanup handler pushed (the old protocol, as the runtime registers
  * handlers itself: the test links no shim for pthread_cleanup_push). */
 static void *sleep_with_cleanup(void *arg)
@@ -310,14 +323,9 @@ static void *sleep_with_cleanup(void *arg)
 
 Test(api_threads, kill_of_a_sleeping_thread_wakes_it_and_runs_its_cleanup)
 {
-    gp_thread_t t;
     int woke = 0;
     cleanups = 0;
-    cr_assert_eq(gp_spawn(&t, sleep_with_cleanup, &woke), 0);
-    gp_yield();
-    cr_assert_eq(gp_kill(t), 0);
-    void *r;
-    cr_assert_eq(gp_join(t, &r), 0);
+    void *r = result_once_killed(sleep_with_cleanup, &woke);
     cr_expect_eq(r, GP_KILLED);
     cr_expect_eq(r, PTHREAD_CANCELED);
     cr_expect_eq(woke, 0, "the sleep did not return");
@@ -397,16 +405,9 @@ static void *yield_then_sleep(void *arg)
 
 Test(api_threads, kill_of_a_running_thread_ends_it_at_its_next_wait)
 {
-    gp_thread_t t;
     steps = 0;
-    cr_assert_eq(gp_spawn(&t, yield_then_sleep, NULL), 0);
-    gp_yield();
-    cr_assert_eq(steps, 1);
-    cr_assert_eq(gp_kill(t), 0);
-    void *r;
-    cr_assert_eq(gp_join(t, &r), 0);
-    cr_expect_eq(r, GP_KILLED);
-    cr_expect_eq(steps, 5, "yields are no cancellation points");
+    cr_expect_eq(result_once_killed(yield_then_sleep, NULL), GP_KILLED);
+    cr_expect_eq(steps, 5, "killed after its first step; yields are no cancellation points");
 }
 
 static void *sleep_with_cancellation_disabled(void *arg)
@@ -423,14 +424,8 @@ static void *sleep_with_cancellation_disabled(void *arg)
 
 Test(api_threads, kill_respects_disabled_cancellation)
 {
-    gp_thread_t t;
     steps = 0;
-    cr_assert_eq(gp_spawn(&t, sleep_with_cancellation_disabled, NULL), 0);
-    gp_yield();
-    cr_assert_eq(gp_kill(t), 0);
-    void *r;
-    cr_assert_eq(gp_join(t, &r), 0);
-    cr_expect_eq(r, GP_KILLED);
+    cr_expect_eq(result_once_killed(sleep_with_cancellation_disabled, NULL), GP_KILLED);
     cr_expect_eq(steps, 2, "the first sleep ran to its end, the second was cut short");
 }
 
