@@ -230,6 +230,10 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
         return 0;
     }
     int64_t wanted = gp__deadline_after(ns), deadline = bound_by_scope(wanted);
+    if (ns == 0) {
+        gp__cancel_point();
+        gp__sched_yield(); /* eventlet.sleep(0): the others' turn */
+    }
     sleep_until(deadline);
     return deadline < wanted ? ETIMEDOUT : 0;
 }

@@ -11,9 +11,15 @@
 
 #define GP_PUBLIC __attribute__((visibility("default")))
 
-/* The deadline of a wait, bounded by the calling green thread's timeout scope. Stands in
- * for gp__timeout_bound (runtime/timeout.h) until that lands. */
+/* The deadline of a wait, bounded by the calling green thread's timeout scope (0, a try,
+ * stays 0). gp__timeout_bound of runtime/timeout.h once that is there; until then no
+ * thread has a scope. */
+#if __has_include("timeout.h")
+#include "timeout.h"
+static inline int64_t bound_by_scope(int64_t deadline) { return gp__timeout_bound(deadline); }
+#else
 static inline int64_t bound_by_scope(int64_t deadline) { return deadline; }
+#endif
 
 /* The deadline for a call's timeout_ns (GP_FOREVER, 0 for a try, or > 0), before the scope
  * bounds it. Returns false for a timeout out of range (negative, not GP_FOREVER). */

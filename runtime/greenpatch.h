@@ -101,9 +101,10 @@ int gp_getname(gp_thread_t t, char *buf, size_t len);
 /* Lets every other runnable green thread run once, then returns. */
 void gp_yield(void);
 
-/* Sleeps for nsec nanoseconds while other green threads run. Returns 0, or ETIMEDOUT when
- * the timeout scope's deadline came first (the sleep is cut short there). Not a green
- * thread: sleeps the calling OS thread. */
+/* Sleeps for nsec nanoseconds while other green threads run (gp_sleep(0) lets every other
+ * runnable green thread run once, as gp_yield, and is a cancellation point). Returns 0, or
+ * ETIMEDOUT when the timeout scope's deadline came first (the sleep is cut short there).
+ * Not a green thread: sleeps the calling OS thread. */
 int gp_sleep(uint64_t nsec);
 
 /* ---- Timeouts: with eventlet.Timeout(...) ------------------------------------------------ */

@@ -609,7 +609,16 @@ Test(api_threads, sleep_lets_the_others_run_and_lasts_its_time)
     cr_expect_geq(gp__now_ns() - start, GP_MSEC(30));
     cr_expect_eq(count, 3);
     cr_assert_eq(gp_join(t, NULL), 0);
+}
+
+Test(api_threads, sleep_0_lets_the_others_run_once)
+{
+    gp_thread_t t;
+    int count = 0;
+    cr_assert_eq(gp_spawn(&t, count_while_others_sleep, &count), 0);
     cr_expect_eq(gp_sleep(0), 0);
+    cr_expect_eq(count, 1);
+    cr_assert_eq(gp_join(t, NULL), 0);
 }
 
 Test(api_threads, sleep_before_the_scheduler_sleeps_the_os_thread)
