@@ -413,3 +413,26 @@ Test(api_pool, destroy_drops_results_not_taken)
     gp_yield();
     cr_expect_eq(gp_pile_destroy(pile), 0);
 }
+
+/* ---- waits cut short by the timeout scope (runtime/timeout.c, once it is there) -------- */
+#if __has_include("timeout.h")
+
+Test(api_pool, waits_in_a_timeout_scope_end_with_etimedout)
+{
+    gp_pool_t *pool = new_pool(1);
+    gp_pile_t *pile;
+    cr_assert_eq(gp_pile_create(&pile, NULL), 0);
+    cr_assert_eq(gp_pool_spawn(pool, sleep_long, NULL, 0), 0);
+    cr_assert_eq(gp_pile_spawn(pile, sleep_long, NULL, 0), 0);
+    int64_t start = gp__now_ns();
+    cr_assert_eq(gp_timeout_push(GP_MSEC(10)), 0);
+    cr_expect_eq(gp_pool_spawn(pool, return_arg, NULL, GP_FOREVER), ETIMEDOUT);
+    cr_expect_geq(gp__now_ns() - start, GP_MSEC(10));
+    cr_expect_eq(gp_pool_waitall(pool, GP_FOREVER), ETIMEDOUT);
+    cr_expect_eq(gp_pile_next(pile, NULL, GP_SEC(5)), ETIMEDOUT);
+    cr_expect_eq(gp_pool_spawn(pool, return_arg, NULL, 0), EAGAIN, "a try stays a try");
+    cr_expect_eq(gp_timeout_pop(), ETIMEDOUT);
+    cr_expect_eq(gp_pool_running(pool), 1);
+}
+
+#endif

@@ -667,3 +667,52 @@ Test(api_threads, program_linked_with_the_library)
 }
 
 Test(api_threads, program_under_the_preload) { run_api_threads(RUN_SHIM); }
+
+/* ---- waits cut short by the timeout scope (runtime/timeout.c, once it is there) -------- */
+#if __has_include("timeout.h")
+
+Test(api_threads, sleep_in_a_timeout_scope_ends_with_etimedout)
+{
+    start_green();
+    int64_t start = gp__now_ns();
+    cr_assert_eq(gp_timeout_push(GP_MSEC(10)), 0);
+    cr_expect_eq(gp_sleep(GP_MSEC(1)), 0, "within the scope");
+    cr_expect_eq(gp_sleep(GP_SEC(5)), ETIMEDOUT);
+    cr_expect_geq(gp__now_ns() - start, GP_MSEC(10));
+    cr_expect_eq(gp_sleep(GP_SEC(5)), ETIMEDOUT, "past the deadline: at once");
+    cr_expect_eq(gp_timeout_pop(), ETIMEDOUT);
+    cr_expect_eq(gp_sleep(GP_MSEC(1)), 0, "no scope any more");
+}
+
+Test(api_threads, join_in_a_timeout_scope_ends_with_etimedout)
+{
+    gp_thread_t t;
+    cr_assert_eq(gp_spawn(&t, wait_on_key, NULL), 0);
+    int64_t start = gp__now_ns();
+    cr_assert_eq(gp_timeout_push(GP_MSEC(10)), 0);
+    cr_expect_eq(gp_join(t, NULL), ETIMEDOUT);
+    cr_expect_geq(gp__now_ns() - start, GP_MSEC(10));
+    cr_expect_eq(gp_timeout_pop(), ETIMEDOUT);
+    gp__waitq_wake(&wait_key, 1);
+    void *r;
+    cr_assert_eq(gp_join(t, &r), 0, "still joinable");
+    cr_expect_eq(r, (void *)7);
+}
+
+/* A deferred task's delay is its own: the creator's scope does not cut it short. */
+Test(api_threads, spawn_after_delay_is_not_cut_by_the_creators_scope)
+{
+    start_green();
+    gp_thread_t t;
+    int ran = 0;
+    cr_assert_eq(gp_timeout_push(GP_MSEC(5)), 0);
+    int64_t start = gp__now_ns();
+    cr_assert_eq(gp_spawn_after(&t, GP_MSEC(20), set_flag, &ran), 0);
+    cr_expect_eq(gp_sleep(GP_SEC(5)), ETIMEDOUT);
+    gp_timeout_pop();
+    cr_assert_eq(gp_join(t, NULL), 0);
+    cr_expect_eq(ran, 1);
+    cr_expect_geq(gp__now_ns() - start, GP_MSEC(20));
+}
+
+#endif
