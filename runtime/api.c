@@ -62,12 +62,11 @@ int gp__api_wait(const void *key, size_t *waiters, int64_t deadline)
         return -EAGAIN;
     struct gp_thread *self = gp__current;
     gp__cancel_point();
-    size_t none, *count = waiters ? waiters : &none;
-    ++*count;
+    ++*waiters;
     self->cancel_wait = true;
     enum gp_wake why = gp__waitq_wait(key, deadline);
     self->cancel_wait = false;
-    --*count;
+    --*waiters;
     gp__cancel_point();
     return why == GP_WAKE_TIMEOUT ? -ETIMEDOUT : 0;
 }

@@ -41,8 +41,8 @@ bool gp__api_may_manage(void);
 int gp__api_spawn(struct gp_thread **out, bool detached, void *(*fn)(void *), void *arg);
 
 /* One wait of a green thread's explicit call on key (waitq.h), until a gp__waitq_wake of
- * key or deadline (0: no wait at all), counted in *waiters (if not NULL) while it lasts so
- * that the object is not destroyed under it. A cancellation point: gp_kill and
+ * key or deadline (0: no wait at all), counted in *waiters while it lasts so that the
+ * object is not destroyed under it. A cancellation point: gp_kill and
  * pthread_cancel end the caller here, with the count undone. Returns 0 when woken,
  * -ETIMEDOUT once the deadline has passed, -EAGAIN for a try; the caller looks at its
  * condition again either way. */
