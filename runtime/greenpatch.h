@@ -57,10 +57,10 @@ typedef struct {
  * handler of it). */
 int gp_spawn(gp_thread_t *out, void *(*fn)(void *), void *arg);
 
-/* The same, but fn(arg) starts only once delay_ns nanoseconds have passed (a deferred task,
- * eventlet.spawn_after); tasks whose delays end at once start in the order of their ends.
- * Until then the thread exists and has not started: gp_kill cancels it and fn never runs
- * (gp_join gives GP_KILLED). Returns as gp_spawn. */
+/* The same, but fn(arg) starts only once delay_ns nanoseconds have passed since the call
+ * (a deferred task, eventlet.spawn_after); deferred tasks start in the order their delays
+ * end. Until then the thread exists and has not started: gp_kill cancels it and fn never
+ * runs (gp_join gives GP_KILLED). Returns as gp_spawn. */
 int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(void *), void *arg);
 
 /* Waits until t has finished and stores what fn returned (or gave pthread_exit, or
