@@ -8,7 +8,10 @@
  * and leaves GP_KILLED as its result. Every wait is on a wait queue keyed by the object and
  * rechecks its condition after each wake, and the objects count their waiters, so that
  * they are never freed under a thread that is about to look at them again. Only green
- * threads of the scheduler's OS thread use them: nothing here takes a lock. */
+ * threads of the scheduler's OS thread use them: nothing here takes a lock.
+ *
+ * A fork child has only the thread that forked: the calls that ran in the parent's pools
+ * are not there, and a pool or pile that had some stays busy in the child for good. */
 #include "api.h"
 
 #include "greenpatch.h"
