@@ -60,7 +60,7 @@ static void sleep_until(int64_t deadline)
 int gp__api_wait(const void *key, size_t *waiters, int64_t deadline)
 {
     if (deadline == 0)
-        return -EAGAIN;
+        return -gp__api_tried(EAGAIN);
     struct gp_thread *self = gp__current;
     gp__cancel_point();
     ++*waiters;
@@ -128,7 +128,9 @@ GP_PUBLIC int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(vo
 /* The live thread behind handle h, for a green caller. */
 static int resolve(gp_thread_t h, struct gp_thread **t)
 {
-    if (!gp__sched_green())
+    /* Not from a signal handler run at once: it may have interrupted the scheduler in the
+     * middle of a change of its run queue. */
+    if (!gp__sched_green() || gp__signal_in_handler())
         return EPERM;
     *t = gp__handle_lookup(h.id);
     return *t ? 0 : ESRCH;
@@ -223,7 +225,9 @@ GP_PUBLIC void gp_yield(void) { gp__sched_yield(); }
 GP_PUBLIC int gp_sleep(uint64_t nsec)
 {
     int64_t ns = nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec;
-    if (!gp__sched_green()) {
+    /* A signal handler run at once may have interrupted the scheduler itself: it sleeps
+     * the OS thread, as a handler's sleep does natively. */
+    if (!gp__sched_green() || gp__signal_in_handler()) {
         struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
         while (gp__real.clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
             ;

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "scheduler.h"
 
+#include <errno.h>
 #include <stdint.h>
 
 #define GP_PUBLIC __attribute__((visibility("default")))
@@ -19,6 +20,16 @@ static inline bool gp__api_deadline(int64_t timeout_ns, int64_t *deadline)
         return false;
     *deadline = timeout_ns < 0 ? GP_NO_DEADLINE : timeout_ns == 0 ? 0 : gp__deadline_after(timeout_ns);
     return true;
+}
+
+/* What a call that only tried returns: a try that found nothing (EAGAIN) gives the other
+ * green threads a turn, as the shim's calls do, so that a loop of tries freezes no one.
+ * Called with no lock held. Returns r. */
+static inline int gp__api_tried(int r)
+{
+    if (r == EAGAIN && gp__sched_green())
+        gp__sched_yield();
+    return r;
 }
 
 /* The caller may start or manage green threads: it is a green thread, or the OS thread

@@ -3,6 +3,7 @@
 
 #include "diag.h"
 #include "real.h"
+#include "timeout.h"
 
 #include <assert.h>
 #include <dlfcn.h>
@@ -152,6 +153,7 @@ void gp__cancel_exit(void *result)
     assert(gp__sched_green());
     t->exiting = true;
     t->result = result;
+    gp__timeout_init(t); /* the cleanup handlers and destructors wait as long as it takes */
     unwind(t);
 }
 

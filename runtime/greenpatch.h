@@ -3,8 +3,8 @@
  * These calls work in a program linked with -lgreenpatch and in any program running under
  * LD_PRELOAD=libgreenpatch.so, and green threads made either way (gp_spawn, or a
  * pthread_create under the preload) use all of it together. The first call that needs the
- * scheduler (gp_spawn, gp_spawn_after, gp_timeout_push) turns the calling OS thread
- * into the scheduler's thread, and its flow into the first green thread; every green thread
+ * scheduler (gp_spawn, gp_spawn_after, gp_pool_spawn, gp_pile_spawn, gp_timeout_push) turns
+ * the calling OS thread into the scheduler's thread, and its flow into the first green thread; every green thread
  * runs on that OS thread, one at a time, and switches only when it waits or yields.
  *
  * Return values: every int function returns 0 or a positive errno value, like the pthread
@@ -12,7 +12,8 @@
  * twice, a NULL object) returns an error code. Errors every call may return besides its own:
  *   EPERM   the caller is an OS thread that is not the scheduler's (where a call says it
  *           needs a green thread), or the library is disabled (GREENPATCH_DISABLE=1);
- *   EINVAL  a NULL or destroyed object, or an argument out of range.
+ *   EINVAL  a NULL object, or an argument out of range; also, as far as it can be seen, a
+ *           destroyed one (its memory is freed: a destroyed object must not be used).
  *
  * Waits. Calls that may wait take a timeout in nanoseconds: GP_FOREVER waits as long as it
  * takes, 0 only tries (EAGAIN when it would have to wait), anything else fails with
@@ -116,19 +117,27 @@ int gp_sleep(uint64_t nsec);
  * functions return it; sleep, usleep, nanosleep and clock_nanosleep too); poll, ppoll,
  * select, pselect and epoll_wait return 0, their own timeout result; sleep returns the
  * seconds left. A call whose own timeout (SO_RCVTIMEO, a timed wait's) comes first keeps
- * its own result. Once the deadline has passed, every wait in the scope fails at once:
- * code that retries in a loop must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH
- * deep); an inner scope never extends an outer one's deadline. Waits that cannot fail are
- * not cut short: flockfile and stdio's FILE locks, pthread_once waiting for another
- * thread's init routine, pthread_barrier_wait, the relock of the mutex at the end of a
- * condition wait, system and pclose waiting for their child, and futex waits without a
- * timeout of syscall(SYS_futex) (other libraries' lock loops). Calls that run on a real
- * worker thread (regular-file I/O, name resolution, file locks, tcdrain, System V IPC,
+ * its own result. Once the deadline has passed, every wait in the scope fails at once, and
+ * still gives the other green threads a turn: code that retries in a loop must look for
+ * ETIMEDOUT, but freezes no one meanwhile. Scopes nest (GP_TIMEOUT_DEPTH deep); an inner
+ * scope never extends an outer one's deadline.
+ * Not cut short, because their callers cannot fail safely: locks and semaphores taken
+ * without a timeout (pthread_mutex_lock, mtx_lock, pthread_rwlock_rdlock/wrlock, sem_wait:
+ * their callers seldom look at the result, and would go on unlocked; their timed forms are
+ * cut short), flockfile and stdio's FILE locks, pthread_once waiting for another thread's
+ * init routine, pthread_barrier_wait, the relock of the mutex at the end of a condition
+ * wait, system and pclose waiting for their child, and futex waits without a timeout of
+ * syscall(SYS_futex) (other libraries' lock loops). A thread that ends (return,
+ * pthread_exit, gp_kill) closes its scopes first: its cleanup handlers and destructors wait
+ * as long as they need. exit() and fork() do not: the atexit and fork handlers they run
+ * are under the caller's scopes, so close them before. Calls that run on a real worker
+ * thread (regular-file I/O, name resolution, file locks, tcdrain, System V IPC,
  * gp_offload) finish, and the deadline applies from the next wait on; aio_suspend and a
- * process-shared semaphore's wait end on the worker at the deadline. The first push of a
- * program's main thread before any spawn starts the scheduler, as gp_spawn does. Returns 0,
- * EOVERFLOW (too deeply nested), EPERM (not a green thread: another OS thread, a signal
- * handler on the hub, or the library disabled). */
+ * process-shared semaphore's timed wait end on the worker at the deadline. The first push
+ * when no green thread exists yet makes the caller's OS thread the scheduler's, as
+ * gp_spawn does. Returns 0, EOVERFLOW (too deeply nested), EPERM (not a green thread:
+ * another OS thread than the scheduler's, a signal handler on the hub, or the library
+ * disabled). */
 int gp_timeout_push(uint64_t nsec);
 
 /* Closes the innermost scope. Returns 0 when its deadline had not passed, ETIMEDOUT when it
@@ -211,7 +220,11 @@ int gp_pile_destroy(gp_pile_t *pile);
  * and a thread that comes along meanwhile cannot take it. A wait that was handed what it
  * waited for succeeds, even when its deadline or a cancellation request came at the same
  * moment (the request then acts at the next cancellation point). A negative timeout other
- * than GP_FOREVER is EINVAL. Not async-signal-safe: not for signal handlers. */
+ * than GP_FOREVER is EINVAL. Not async-signal-safe: not for signal handlers. Destroying
+ * one says EBUSY while a thread waits on it, counting the waiters a put, send or release
+ * just woke until they have run (a green thread that sends and then destroys yields
+ * first). A fork child must not use an object that another thread of the parent waited
+ * on at the fork: that waiter does not exist in the child. */
 
 /* A first-in first-out queue of pointers, bounded (capacity items) or not (capacity 0). */
 typedef struct gp_queue gp_queue_t;

@@ -48,7 +48,7 @@ struct gp_pile {
     struct pile_call *oldest; /* calls whose result is not taken yet, oldest first */
     struct pile_call **end;   /* &the youngest's next, or &oldest */
     size_t running;           /* its calls not yet ended */
-    size_t waiters;           /* threads waiting in gp_pile_next */
+    size_t waiters;           /* threads waiting in gp_pile_next or for room in gp_pile_spawn */
 };
 
 static bool is_pool(const struct gp_pool *pool) { return pool && pool->magic == POOL_MAGIC; }
@@ -96,9 +96,11 @@ static struct gp_pool *pool_of(const struct gp_thread *t)
 }
 
 /* Starts fn(arg) as a call of pool (or of no pool, when NULL), once there is room, with
- * hook(hook_arg) to run when it ends. Returns 0 or a negative errno. */
-static int start_call(struct gp_pool *pool, void *(*fn)(void *), void *arg, int64_t timeout_ns,
-                      void (*hook)(struct gp_thread *), void *hook_arg)
+ * hook(hook_arg) to run when it ends. While it waits for room it counts in *waiters: the
+ * pool's, or the pile's for a pile's call (the pool outlives its piles), so that what it
+ * will touch is not destroyed under it. Returns 0 or a negative errno. */
+static int start_call(struct gp_pool *pool, size_t *waiters, void *(*fn)(void *), void *arg,
+                      int64_t timeout_ns, void (*hook)(struct gp_thread *), void *hook_arg)
 {
     int64_t deadline;
     if (!fn || !wait_deadline(timeout_ns, &deadline))
@@ -106,7 +108,7 @@ static int start_call(struct gp_pool *pool, void *(*fn)(void *), void *arg, int6
     if (!gp__api_may_manage())
         return -EPERM;
     while (pool && pool->running >= pool->size) {
-        int r = gp__api_wait(pool, &pool->waiters, deadline);
+        int r = gp__api_wait(pool, waiters, deadline);
         if (r < 0 && pool->running >= pool->size)
             return r;
     }
@@ -138,7 +140,7 @@ GP_PUBLIC int gp_pool_spawn(gp_pool_t *pool, void *(*fn)(void *), void *arg, int
 {
     if (!is_pool(pool))
         return EINVAL;
-    return -start_call(pool, fn, arg, timeout_ns, pool_call_ended, pool);
+    return -start_call(pool, &pool->waiters, fn, arg, timeout_ns, pool_call_ended, pool);
 }
 
 GP_PUBLIC int gp_pool_waitall(gp_pool_t *pool, int64_t timeout_ns)
@@ -200,7 +202,7 @@ GP_PUBLIC int gp_pile_spawn(gp_pile_t *pile, void *(*fn)(void *), void *arg, int
     if (!c)
         return EAGAIN;
     c->pile = pile;
-    int r = start_call(pile->pool, fn, arg, timeout_ns, pile_call_ended, c);
+    int r = start_call(pile->pool, &pile->waiters, fn, arg, timeout_ns, pile_call_ended, c);
     if (r < 0) {
         free(c);
         return -r;

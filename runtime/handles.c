@@ -4,11 +4,16 @@
 
 #include <stdlib.h>
 
+enum { FIRST_BUCKETS = 64 };
+
+/* The first buckets need no allocation, so that publishing a handle never fails. */
+static struct gp_thread *first_buckets[FIRST_BUCKETS];
+
 static struct {
-    struct gp_thread **buckets; /* owned; chains through gp_thread.handle_next */
-    size_t nbuckets;            /* a power of two, or 0 before the first handle */
+    struct gp_thread **buckets; /* first_buckets or owned; chains through handle_next */
+    size_t nbuckets;            /* a power of two */
     size_t count;
-} table;
+} table = {first_buckets, FIRST_BUCKETS, 0};
 
 static struct gp_thread **bucket_of(uint64_t id)
 {
@@ -16,12 +21,13 @@ static struct gp_thread **bucket_of(uint64_t id)
     return &table.buckets[id & (table.nbuckets - 1)];
 }
 
-static bool grow(void)
+/* Doubles the buckets; without memory the chains just grow longer. */
+static void grow(void)
 {
-    size_t n = table.nbuckets ? table.nbuckets * 2 : 64;
+    size_t n = table.nbuckets * 2;
     struct gp_thread **fresh = calloc(n, sizeof *fresh);
     if (!fresh)
-        return false;
+        return;
     struct gp_thread **old = table.buckets;
     size_t old_n = table.nbuckets;
     table.buckets = fresh;
@@ -34,13 +40,13 @@ static bool grow(void)
             *b = t;
         }
     }
-    free(old);
-    return true;
+    if (old != first_buckets)
+        free(old);
 }
 
 struct gp_thread *gp__handle_lookup(uint64_t id)
 {
-    if (id == 0 || table.nbuckets == 0)
+    if (id == 0)
         return NULL;
     for (struct gp_thread *t = *bucket_of(id); t; t = t->handle_next)
         if (t->id == id)
@@ -52,8 +58,8 @@ uint64_t gp__handle_publish(struct gp_thread *t)
 {
     if (t->has_handle)
         return t->id;
-    if (table.count >= table.nbuckets && !grow() && table.nbuckets == 0)
-        return 0;
+    if (table.count >= table.nbuckets)
+        grow();
     struct gp_thread **b = bucket_of(t->id);
     t->handle_next = *b;
     *b = t;
@@ -66,14 +72,15 @@ void gp__handle_forget(struct gp_thread *t)
 {
     if (!t->has_handle)
         return;
+    t->has_handle = false;
+    /* Not found: a thread of the parent in a fork child, whose table started afresh. */
     for (struct gp_thread **p = bucket_of(t->id); *p; p = &(*p)->handle_next) {
         if (*p == t) {
             *p = t->handle_next;
-            break;
+            table.count--;
+            return;
         }
     }
-    t->has_handle = false;
-    table.count--;
 }
 
 void gp__handle_after_fork(struct gp_thread *survivor)

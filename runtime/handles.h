@@ -15,8 +15,7 @@
 
 /* The thread whose handle is id, or NULL when there is none (never was, or it is gone). */
 struct gp_thread *gp__handle_lookup(uint64_t id);
-/* t's id, entering t in the table if it is not there yet. Returns 0 when that needs memory
- * that is not there. */
+/* t's id, entering t in the table if it is not there yet. Never fails. */
 uint64_t gp__handle_publish(struct gp_thread *t);
 /* Takes t out of the table (its struct is about to go). */
 void gp__handle_forget(struct gp_thread *t);

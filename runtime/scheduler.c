@@ -355,6 +355,7 @@ void gp__sched_exit(void *result)
     assert(self && !self->is_hub);
     self->result = result;
     self->exiting = true;
+    gp__timeout_init(self); /* a scope left open does not bound the destructors' waits */
     gp__tls_exit(self); /* glibc's order: thread_local destructors, then keys' */
     gp__tsd_exit(self);
     if (self->exit_hook)

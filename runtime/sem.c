@@ -65,15 +65,18 @@ int gp__sem_wait(sem_t *sem, int64_t deadline)
     struct glibc_sem *s = (struct glibc_sem *)sem;
     if (take_token(s))
         return 0;
+    /* The timeout scope (timeout.h) bounds a timed wait only: callers of sem_wait rarely
+     * look for more than EINTR, and would go on without the token. */
+    int64_t own = deadline;
+    if (deadline != GP_NO_DEADLINE)
+        deadline = gp__timeout_bound(deadline);
     if (shared(sem)) {
-        /* The worker's kernel wait ends at the timeout scope's deadline (timeout.h). */
-        struct shared_wait w = {.sem = sem, .deadline = gp__timeout_bound(deadline)};
+        struct shared_wait w = {.sem = sem, .deadline = deadline};
         return (int)gp__pool_call(wait_on_worker, &w);
     }
     /* As the kernel's FUTEX_WAIT_BITSET under glibc: without a timeout a handler with
      * SA_RESTART restarts the wait; with one, any handler ends it. */
-    enum gp_interrupt intr = deadline == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;
-    deadline = gp__timeout_bound(deadline); /* ETIMEDOUT at the timeout scope's end too */
+    enum gp_interrupt intr = own == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;
     __atomic_fetch_add(&green_waiters, 1, __ATOMIC_SEQ_CST);
     int r;
     for (;;) {

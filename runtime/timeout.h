@@ -15,10 +15,10 @@
  * waits through gp__io_wait_ready, splice/sendfile/tee through gp__io_wait), recvmmsg and
  * sendmmsg (through them), the FIFO opens and SO_LINGER closes of fdio.c, poll, ppoll,
  * select, pselect, epoll_wait, epoll_pwait(2) (mux.c), the sleeps (sleep, usleep,
- * nanosleep, clock_nanosleep, gp_sleep), pthread_mutex_lock/timedlock/clocklock, mtx_lock
- * and mtx_timedlock, pthread_cond_wait/timedwait/clockwait, cnd_wait and cnd_timedwait,
- * pthread_rwlock_*lock (not the try-locks), sem_wait/timedwait/clockwait (on a worker too
- * for a shared semaphore: its kernel wait gets the bounded deadline), pthread_join and
+ * nanosleep, clock_nanosleep, gp_sleep), pthread_mutex_timedlock/clocklock and
+ * mtx_timedlock, pthread_cond_wait/timedwait/clockwait, cnd_wait and cnd_timedwait,
+ * pthread_rwlock_timed* and _clock* locks, sem_timedwait/clockwait (on a worker too for a
+ * shared semaphore: its kernel wait gets the bounded deadline), pthread_join and
  * the timed joins, thrd_join, gp_join, sigwait/sigwaitinfo/sigtimedwait, sigsuspend and
  * pause and the sigpause family, wait/waitpid/waitid/wait3/wait4, mq_send/mq_receive and
  * their timed forms, futex waits of syscall(SYS_futex) that carry a timeout, aio_suspend
@@ -27,6 +27,10 @@
  * plain call would block past the deadline.
  *
  * Deliberately NOT bounded (they cannot fail, or failing would break what they guard):
+ *  - locks and semaphores taken without a timeout (pthread_mutex_lock, mtx_lock,
+ *    pthread_rwlock_rdlock/wrlock, sem_wait): their callers seldom look at the result and
+ *    would go on unlocked (a normal mutex's unlock does not check its owner, so the
+ *    holder's lock would be given away too);
  *  - flockfile and stdio's internal FILE locks: no error to report, and the FILE would be
  *    used unlocked;
  *  - pthread_once waiting for another thread's init routine: the routine must have run
@@ -34,7 +38,9 @@
  *  - the relock of the mutex at the end of a condition wait: the caller must hold the
  *    mutex when the wait returns, whatever its result;
  *  - pthread_barrier_wait: the barrier's count would be wrong for every other thread;
- *  - exit paths (a thread's exit, process exit, atexit, the fork handlers);
+ *  - a thread's exit: gp__sched_exit and gp__cancel_exit close its scopes before its
+ *    cleanup handlers and destructors run (process exit and fork are not interposed: their
+ *    atexit and fork handlers run under the caller's scopes, as greenpatch.h says);
  *  - the worker pool's wait for a job (regular-file I/O, name resolution, flock and
  *    fcntl locks, tcdrain, semop and msgrcv, gp_offload...): the job uses the caller's
  *    stack, so the caller waits until it is done, and the deadline applies from the next

@@ -29,8 +29,9 @@ GP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
     GP_MUTEX_GATE(gp__real.pthread_mutex_lock(m));
     int saved = errno;
-    /* The timeout scope (runtime/timeout.h) bounds the wait: ETIMEDOUT, as a timed lock. */
-    return gp_return_error(gp__mutex_lock(m, gp__timeout_bound(GP_NO_DEADLINE)), saved);
+    /* Not bounded by a timeout scope (runtime/timeout.h): callers of a lock without a
+     * timeout do not look at its result, and would go on unlocked. */
+    return gp_return_error(gp__mutex_lock(m, GP_NO_DEADLINE), saved);
 }
 
 GP_EXPORT_VERSIONS(pthread_mutex_trylock, "GLIBC_2.34", "GLIBC_2.2.5")

@@ -31,8 +31,11 @@
 static int lock(pthread_rwlock_t *l, bool write, int64_t deadline)
 {
     int saved = errno;
-    /* The timeout scope (runtime/timeout.h) bounds the wait, not a try-lock's 0. */
-    return gp_return_error(gp__rwlock_lock(l, write, gp__timeout_bound(deadline)), saved);
+    /* The timeout scope (runtime/timeout.h) bounds a timed lock's wait only: callers of a
+     * lock without a timeout do not look at its result, and would go on unlocked. */
+    if (deadline != GP_NO_DEADLINE)
+        deadline = gp__timeout_bound(deadline);
+    return gp_return_error(gp__rwlock_lock(l, write, deadline), saved);
 }
 
 /* glibc checks the clock and the time before anything else, even when the lock is free. */

@@ -207,6 +207,32 @@ Test(api_pool, kill_of_a_thread_waiting_for_room)
     cr_expect_eq(gp_pool_running(pool), 1, "it started nothing");
 }
 
+static void *pile_spawn_into(void *arg)
+{
+    return (void *)(intptr_t)gp_pile_spawn(arg, return_arg, NULL, GP_FOREVER);
+}
+
+/* A pile's spawn that waits for room in its pool keeps the pile alive: destroying the pile
+ * then says EBUSY (it was freed under the waiter, which then wrote into it). */
+Test(api_pool, destroy_while_a_pile_spawn_waits_for_room_is_ebusy)
+{
+    gp_pool_t *pool = new_pool(1);
+    gp_pile_t *pile;
+    cr_assert_eq(gp_pile_create(&pile, pool), 0);
+    cr_assert_eq(gp_pool_spawn(pool, counted_sleep, (void *)(uintptr_t)20, 0), 0);
+    gp_thread_t t;
+    cr_assert_eq(gp_spawn(&t, pile_spawn_into, pile), 0);
+    gp_yield();
+    cr_expect_eq(gp_pile_destroy(pile), EBUSY);
+    void *r;
+    cr_assert_eq(gp_join(t, &r), 0);
+    cr_expect_eq(r, NULL, "the spawn went through once there was room");
+    cr_expect_eq(gp_pile_next(pile, &r, GP_FOREVER), 0);
+    cr_expect_eq(gp_pile_destroy(pile), 0);
+    cr_assert_eq(gp_pool_waitall(pool, GP_FOREVER), 0);
+    cr_expect_eq(gp_pool_destroy(pool), 0);
+}
+
 struct stranger {
     gp_pool_t *pool;
     gp_pile_t *pile;

@@ -203,6 +203,58 @@ Test(timeout, queue_event_and_semaphore_waits_end_at_the_scope)
     cr_assert_eq(gp_sem_destroy(s), 0);
 }
 
+static bool flag_set;
+
+static void *set_flag(void *arg)
+{
+    (void)arg;
+    flag_set = true;
+    return NULL;
+}
+
+/* In a scope whose deadline has passed every wait fails at once, and still gives the others
+ * a turn: a loop of such waits, waiting for another thread's work, freezes no one. */
+Test(timeout, waits_in_a_passed_scope_still_let_the_others_run)
+{
+    static const char *const kinds[] = {"gp_sleep", "gp_event_wait", "gp_sem_acquire",
+                                        "gp_queue_get (a try)", "gp_join"};
+    gp_event_t *e;
+    gp_sem_t *s;
+    gp_queue_t *q;
+    cr_assert_eq(gp_event_create(&e), 0);
+    cr_assert_eq(gp_sem_create(&s, 0, 0), 0);
+    cr_assert_eq(gp_queue_create(&q, 0), 0);
+    for (int kind = 0; kind < 5; kind++) {
+        flag_set = false;
+        gp_thread_t setter;
+        cr_assert_eq(gp_spawn(&setter, set_flag, NULL), 0);
+        cr_assert_eq(gp_timeout_push(0), 0);
+        void *item;
+        int r = 0;
+        for (int round = 0; !flag_set && round < 1000; round++) {
+            switch (kind) {
+            case 0: r = gp_sleep(GP_SEC(1)); break;
+            case 1: r = gp_event_wait(e, NULL, GP_FOREVER); break;
+            case 2: r = gp_sem_acquire(s, GP_FOREVER); break;
+            case 3: r = gp_queue_get(q, &item, 0); break;
+            default: r = gp_join(setter, NULL); break;
+            }
+        }
+        cr_assert_eq(gp_timeout_pop(), ETIMEDOUT);
+        cr_expect(flag_set, "%s in a loop kept the setter from running", kinds[kind]);
+        if (kind == 4) {
+            /* The turn it gave let the setter end: the join that gave it succeeded. */
+            cr_expect_eq(r, 0, "%s", kinds[kind]);
+            continue;
+        }
+        cr_expect_eq(r, kind == 3 ? EAGAIN : ETIMEDOUT, "%s", kinds[kind]);
+        cr_assert_eq(gp_join(setter, NULL), 0);
+    }
+    cr_assert_eq(gp_event_destroy(e), 0);
+    cr_assert_eq(gp_sem_destroy(s), 0);
+    cr_assert_eq(gp_queue_destroy(q), 0);
+}
+
 Test(timeout, a_calls_own_earlier_deadline_keeps_its_natural_result)
 {
     cr_assert_eq(gp_timeout_push(GP_SEC(30)), 0);
@@ -338,10 +390,11 @@ static const char program_expected[] =
     "recv on a socket nobody writes: -1 ETIMEDOUT\n"
     "accept with nobody connecting: -1 ETIMEDOUT\n"
     "connect to a full backlog: -1 ETIMEDOUT\n"
-    "pthread_mutex_lock of a held mutex: ETIMEDOUT\n"
-    "pthread_rwlock_rdlock of a write-held lock: ETIMEDOUT\n"
+    "pthread_mutex_timedlock of a held mutex: ETIMEDOUT\n"
+    "pthread_rwlock_timedrdlock of a write-held lock: ETIMEDOUT\n"
+    "pthread_mutex_lock and rwlock_rdlock in a passed scope: 0 0\n"
     "pthread_cond_wait: ETIMEDOUT, mutex held: yes\n"
-    "sem_wait: -1 ETIMEDOUT\n"
+    "sem_timedwait: -1 ETIMEDOUT\n"
     "poll: 0\n"
     "select: 0\n"
     "epoll_wait: 0\n"
@@ -357,6 +410,8 @@ static const char program_expected[] =
     "waitpid of a child that waits: -1 ETIMEDOUT\n"
     "sigwaitinfo: -1 ETIMEDOUT\n"
     "own sigtimedwait timeout first: -1 EAGAIN\n"
+    "nanosleep in a cleanup handler and a key destructor of a thread that exited in a "
+    "passed scope: 0 0\n"
     "a lone thread's read: -1 ETIMEDOUT\n"
     "the ticker ran during every wait: yes\n";
 

@@ -1,10 +1,10 @@
 /* Timeout scopes over intercepted libc calls: a program written against greenpatch.h,
  * linked with -lgreenpatch (and run under the preload too). Inside a scope, calls that would
- * wait for ever (a read nobody answers, a held mutex, a semaphore at 0) end at the scope's
- * deadline: ETIMEDOUT, or 0 for the multiplexing calls, the seconds left for sleep; a call
- * whose own timeout comes first keeps its natural error. A ticker thread (gp_spawn) runs
- * throughout, and every wait checks that it ticked meanwhile. Prints one line per case;
- * ends itself with alarm() if a scope fails to end a wait. */
+ * wait for ever (a read nobody answers, a timed lock of a held mutex, a semaphore at 0)
+ * end at the scope's deadline: ETIMEDOUT, or 0 for the multiplexing calls, the seconds
+ * left for sleep; a call whose own timeout comes first keeps its natural error. A ticker
+ * thread (gp_spawn) runs throughout, and every wait checks that it ticked meanwhile. Prints
+ * one line per case; ends itself with alarm() if a scope fails to end a wait. */
 #include "greenpatch.h"
 
 #include <errno.h>
@@ -187,11 +187,24 @@ static void mutex_and_cond(void)
     for (int i = 0; i < 1000 && !holding; i++)
         usleep(1000);
     int r;
-    SCOPED(SCOPE_NS, r, pthread_mutex_lock(&held));
-    printf("pthread_mutex_lock of a held mutex: %s\n", name(r));
-    SCOPED(SCOPE_NS, r, pthread_rwlock_rdlock(&held_rw));
-    printf("pthread_rwlock_rdlock of a write-held lock: %s\n", name(r));
-    if (write(release_pipe[1], "x", 1) != 1 || pthread_join(t, NULL))
+    struct timespec later; /* a minute from now: the scope comes first */
+    clock_gettime(CLOCK_REALTIME, &later);
+    later.tv_sec += 60;
+    SCOPED(SCOPE_NS, r, pthread_mutex_timedlock(&held, &later));
+    printf("pthread_mutex_timedlock of a held mutex: %s\n", name(r));
+    SCOPED(SCOPE_NS, r, pthread_rwlock_timedrdlock(&held_rw, &later));
+    printf("pthread_rwlock_timedrdlock of a write-held lock: %s\n", name(r));
+    /* Locks without a timeout are never cut short (their callers seldom look at the
+     * result): in a scope that has passed, they wait for the holder, released here. */
+    if (write(release_pipe[1], "x", 1) != 1)
+        exit(2);
+    gp_timeout_push(0);
+    r = pthread_mutex_lock(&held);
+    int rw = pthread_rwlock_rdlock(&held_rw);
+    gp_timeout_pop();
+    printf("pthread_mutex_lock and rwlock_rdlock in a passed scope: %s %s\n", name(r), name(rw));
+    if (r || rw || pthread_rwlock_unlock(&held_rw) || pthread_mutex_unlock(&held) ||
+        pthread_join(t, NULL))
         exit(2);
 
     pthread_mutexattr_t attr;
@@ -208,8 +221,8 @@ static void mutex_and_cond(void)
 
     sem_t sem;
     sem_init(&sem, 0, 0);
-    SCOPED(SCOPE_NS, r, sem_wait(&sem));
-    print_result("sem_wait", r, scoped_errno);
+    SCOPED(SCOPE_NS, r, sem_timedwait(&sem, &later));
+    print_result("sem_timedwait", r, scoped_errno);
 }
 
 /* ---- multiplexing and sleeps ---- */
@@ -356,6 +369,50 @@ static void more_calls(void)
     print_result("own sigtimedwait timeout first", r, scoped_errno);
 }
 
+/* ---- exit paths ---- */
+
+static pthread_key_t exit_key;
+static int cleanup_sleep = -1, destructor_sleep = -1;
+
+/* What a wait of an exiting thread gives: the scope it left open is gone, so it waits as
+ * long as it takes. */
+static int sleep_a_millisecond(void)
+{
+    struct timespec ms = {.tv_nsec = 1000000};
+    return nanosleep(&ms, NULL) == 0 ? 0 : errno;
+}
+
+static void sleep_in_cleanup(void *arg)
+{
+    (void)arg;
+    cleanup_sleep = sleep_a_millisecond();
+}
+
+static void sleep_in_destructor(void *value)
+{
+    (void)value;
+    destructor_sleep = sleep_a_millisecond();
+}
+
+static void *exit_in_a_passed_scope(void *arg)
+{
+    pthread_setspecific(exit_key, &exit_key);
+    pthread_cleanup_push(sleep_in_cleanup, NULL);
+    gp_timeout_push(0);
+    pthread_exit(arg);
+    pthread_cleanup_pop(0);
+}
+
+static void exit_paths(void)
+{
+    pthread_t t;
+    if (pthread_key_create(&exit_key, sleep_in_destructor) ||
+        pthread_create(&t, NULL, exit_in_a_passed_scope, NULL) || pthread_join(t, NULL))
+        exit(2);
+    printf("nanosleep in a cleanup handler and a key destructor of a thread that exited in a "
+           "passed scope: %s %s\n", name(cleanup_sleep), name(destructor_sleep));
+}
+
 int main(void)
 {
     alarm(20);
@@ -372,6 +429,7 @@ int main(void)
     join();
     own_timeout_and_nesting();
     more_calls();
+    exit_paths();
     stop_ticking = true;
     if (gp_join(t, NULL))
         return 2;
