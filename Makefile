@@ -99,7 +99,15 @@ INCLUDEDIR   ?= $(PREFIX)/include
 MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # greenpatch(3) documents these; each also gets a page that points to it (man gp_spawn).
-API_PAGES    := gp_join gp_offload gp_self gp_sleep gp_spawn gp_yield
+API_PAGES    := gp_detach gp_equal gp_event_create gp_event_destroy gp_event_ready \
+                gp_event_reset gp_event_send gp_event_wait gp_getname gp_join gp_kill \
+                gp_offload gp_pile_create gp_pile_destroy gp_pile_next gp_pile_spawn \
+                gp_pool_create gp_pool_destroy gp_pool_free gp_pool_running gp_pool_spawn \
+                gp_pool_waitall gp_queue_close gp_queue_create gp_queue_destroy gp_queue_get \
+                gp_queue_len gp_queue_put gp_self gp_sem_acquire gp_sem_create \
+                gp_sem_destroy gp_sem_release gp_sem_value gp_setname gp_sleep gp_spawn \
+                gp_spawn_after gp_timeout_left gp_timeout_pop gp_timeout_push \
+                gp_timeout_scope_end gp_yield
 INSTALLED    := $(BINDIR)/greenpatch $(LIBDIR)/libgreenpatch.so $(INCLUDEDIR)/greenpatch.h \
                 $(PKGCONFIGDIR)/greenpatch.pc $(MANDIR)/man1/greenpatch.1 \
                 $(MANDIR)/man3/greenpatch.3 $(API_PAGES:%=$(MANDIR)/man3/%.3)
