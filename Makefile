@@ -85,6 +85,15 @@ CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
 # Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
 EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
+# The examples of the explicit API (greenpatch.h), linked with the library as a user would.
+EXAMPLE_LDLIBS_two_sleepers   := $(PROG_LDLIBS_api_user)
+CFLAGS_two_sleepers           := -Iruntime
+EXAMPLE_LDLIBS_crawler        := $(PROG_LDLIBS_api_user)
+CFLAGS_crawler                := -Iruntime
+EXAMPLE_LDLIBS_pipeline       := $(PROG_LDLIBS_api_user)
+CFLAGS_pipeline               := -Iruntime
+EXAMPLE_LDLIBS_offload_server := $(PROG_LDLIBS_api_user)
+CFLAGS_offload_server         := -Iruntime
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
@@ -160,9 +169,9 @@ $(BUILD)/tests/progs/tls_libs: $(BUILD)/tests/progs/libtls_counters.so
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
-$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h)
+$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(EXAMPLE_LDLIBS_$*)
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
