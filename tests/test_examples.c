@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 static const char two_sleepers[] = "main: spawned both tasks\n"
                                    "Task 1 starts\n"
@@ -47,54 +48,34 @@ static const char offload_server[] =
     "the patient client got: pi is about 3.14159\n"
     "the server stopped in accept(): yes\n";
 
-static void check(enum run_mode mode, const char *example, const char *want)
+static const struct {
+    const char *name;
+    const char *want;
+} examples[] = {
+    {"two_sleepers", two_sleepers},
+    {"crawler", crawler},
+    {"pipeline", pipeline},
+    {"offload_server", offload_server},
+};
+
+/* Each example linked (RUN_NATIVE) and under the preload (RUN_SHIM). The parameters are
+ * plain numbers: Criterion copies them into the process that runs the test. */
+struct example_run {
+    size_t example;
+    enum run_mode mode;
+};
+
+ParameterizedTestParameters(examples, print_what_they_promise)
 {
-    struct run_opts opts = {.mode = mode, .timeout_s = 30};
-    struct run_result r;
-    run_program(&r, &opts, example_path(example), NULL);
-    cr_expect_eq(r.exit_code, 0, "%s: exit %d (signal %d)\n%s", example, r.exit_code,
-                 r.term_signal, r.err);
-    cr_expect_str_eq(r.out, want, "%s: stderr:\n%s", example, r.err);
-    run_result_free(&r);
+    enum { N = sizeof examples / sizeof *examples };
+    static struct example_run runs[2 * N];
+    for (size_t i = 0; i < 2 * N; i++)
+        runs[i] = (struct example_run){i / 2, i % 2 ? RUN_SHIM : RUN_NATIVE};
+    return cr_make_param_array(struct example_run, runs, 2 * N);
 }
 
-/* In the ASan build the library needs the sanitizer runtimes that only the preload list
- * brings: the examples are run only that way there (as tests/test_api.c does). */
-#define SKIP_UNLESS_PLAIN_BUILD()                                                             \
-    if (sanitized_build())                                                                    \
-        cr_skip_test("the ASan library is run through the preload list only")
-
-Test(examples, two_sleepers_linked)
+ParameterizedTest(struct example_run *run, examples, print_what_they_promise)
 {
-    SKIP_UNLESS_PLAIN_BUILD();
-    check(RUN_NATIVE, "two_sleepers", two_sleepers);
-}
-
-Test(examples, two_sleepers_under_the_preload) { check(RUN_SHIM, "two_sleepers", two_sleepers); }
-
-Test(examples, crawler_linked)
-{
-    SKIP_UNLESS_PLAIN_BUILD();
-    check(RUN_NATIVE, "crawler", crawler);
-}
-
-Test(examples, crawler_under_the_preload) { check(RUN_SHIM, "crawler", crawler); }
-
-Test(examples, pipeline_linked)
-{
-    SKIP_UNLESS_PLAIN_BUILD();
-    check(RUN_NATIVE, "pipeline", pipeline);
-}
-
-Test(examples, pipeline_under_the_preload) { check(RUN_SHIM, "pipeline", pipeline); }
-
-Test(examples, offload_server_linked)
-{
-    SKIP_UNLESS_PLAIN_BUILD();
-    check(RUN_NATIVE, "offload_server", offload_server);
-}
-
-Test(examples, offload_server_under_the_preload)
-{
-    check(RUN_SHIM, "offload_server", offload_server);
+    expect_linked_program(run->mode, example_path(examples[run->example].name), NULL,
+                          examples[run->example].want);
 }
