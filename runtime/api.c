@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 
 #include <errno.h>
 
@@ -77,9 +78,9 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
             ;
         return 0;
     }
-    gp__hub_park_until(gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec),
-                       GP_INTR_NEVER);
-    return 0;
+    int64_t deadline = gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec);
+    gp__hub_park_until(gp__timeout_bound(deadline), GP_INTR_NEVER);
+    return gp__timeout_cut(deadline) ? ETIMEDOUT : 0;
 }
 
 /* gp_offload's call, in the pool's calling convention. */

@@ -6,6 +6,7 @@
 #include "io.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -360,8 +361,11 @@ static int wait_for_a_writer(int fd)
     int64_t pause = PAUSE_FIRST_NS;
     int r = 0;
     while (!writer_seen(fd, scratch[1])) {
-        if (gp__hub_wait_fd(fd, GP_HUB_READ, next_pause(&pause), GP_INTR_UNLESS_RESTART) ==
-            GP_WAKE_INTERRUPT) {
+        /* The timeout scope (timeout.h) ends the wait in steps too. */
+        if ((r = gp__timeout_check()) < 0)
+            break;
+        if (gp__hub_wait_fd(fd, GP_HUB_READ, gp__timeout_bound(next_pause(&pause)),
+                            GP_INTR_UNLESS_RESTART) == GP_WAKE_INTERRUPT) {
             r = -EINTR;
             break;
         }
@@ -382,7 +386,11 @@ static int open_when_a_reader_comes(int dirfd, const char *path, int flags, mode
         int fd = (int)neg_errno(gp__real.openat(dirfd, path, flags | O_NONBLOCK, mode));
         if (fd != -ENXIO)
             return fd;
-        if (gp__hub_park_until(next_pause(&pause), GP_INTR_UNLESS_RESTART) == GP_WAKE_INTERRUPT)
+        int r = gp__timeout_check(); /* the timeout scope ends the wait in steps too */
+        if (r < 0)
+            return r;
+        if (gp__hub_park_until(gp__timeout_bound(next_pause(&pause)), GP_INTR_UNLESS_RESTART) ==
+            GP_WAKE_INTERRUPT)
             return -EINTR;
     }
 }
@@ -439,7 +447,10 @@ void gp__fdio_linger(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) < 0 || !l.l_onoff || l.l_linger <= 0 ||
         getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) < 0 || proto != IPPROTO_TCP)
         return;
-    int64_t deadline = gp__deadline_after((int64_t)l.l_linger * 1000000000), pause = PAUSE_FIRST_NS;
+    /* A timeout scope (timeout.h) ends the lingering as the linger time does: close()
+     * returns 0 all the same. */
+    int64_t deadline = gp__timeout_bound(gp__deadline_after((int64_t)l.l_linger * 1000000000));
+    int64_t pause = PAUSE_FIRST_NS;
     int unacked;
     while (ioctl(fd, SIOCOUTQ, &unacked) == 0 && unacked > 0) {
         int64_t until = next_pause(&pause);

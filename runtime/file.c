@@ -4,6 +4,7 @@
 #include "config.h"
 #include "pool.h"
 #include "real.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,6 +244,20 @@ int gp__file_aio_suspend(const struct aiocb *const list[], int n, const struct t
     int r = (int)aio_suspend_call(&c);
     if (r != -EAGAIN || (timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0))
         return r;
+    /* The worker's wait ends at the timeout scope's deadline (timeout.h) when that comes
+     * first: then ETIMEDOUT instead of the call's own EAGAIN. An invalid timeout is the
+     * kernel's to refuse. */
+    bool valid = !timeout || (gp__timespec_valid(timeout) && timeout->tv_sec >= 0);
+    int64_t own = timeout && valid ? gp__deadline_after(gp__timespec_ns(timeout)) : GP_NO_DEADLINE;
+    int64_t deadline = valid ? gp__timeout_bound(own) : own;
+    struct timespec left;
     c.timeout = timeout;
-    return (int)gp__pool_wait(aio_suspend_call, &c);
+    if (deadline < own) {
+        int64_t ns = deadline - gp__now_ns();
+        ns = ns > 0 ? ns : 0;
+        left = (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+        c.timeout = &left;
+    }
+    r = (int)gp__pool_wait(aio_suspend_call, &c);
+    return r == -EAGAIN ? gp__timeout_error(own, r) : r;
 }

@@ -29,6 +29,7 @@
 #include "hub.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -69,6 +70,11 @@ static long wait_green(uint32_t *uaddr, int op, uint32_t val, const struct times
     if (timeout && (!gp__timespec_valid(timeout) || timeout->tv_sec < 0))
         return -EINVAL;
     int64_t deadline = wait_deadline(op, timeout);
+    /* A wait with a timeout of its own ends at the timeout scope's deadline too (ETIMEDOUT,
+     * which its caller expects); one without is a lock loop's that retries on any return
+     * (GLib's g_mutex_lock) and is left alone (timeout.h). */
+    if (timeout)
+        deadline = gp__timeout_bound(deadline);
     /* signal(7): a futex wait restarts under SA_RESTART, unless it has a timeout. */
     enum gp_interrupt intr = timeout ? GP_INTR_ALWAYS : GP_INTR_UNLESS_RESTART;
     bool shared = !(op & FUTEX_PRIVATE_FLAG);

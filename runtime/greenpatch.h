@@ -108,18 +108,30 @@ int gp_sleep(uint64_t nsec);
 
 /* Opens a timeout scope on the calling green thread: until the matching gp_timeout_pop,
  * every wait that would last beyond now + nsec fails when the deadline comes, whether it is
- * an explicit gp_ call (ETIMEDOUT) or, under the preload, an intercepted blocking libc call:
- * calls that fail with errno fail with ETIMEDOUT; poll, ppoll, select, pselect and
- * epoll_wait return 0, their own timeout result; sleep returns the seconds left. Once the
- * deadline has passed, every wait in the scope fails at once: code that retries in a loop
- * must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH deep); an inner scope never extends
- * an outer one's deadline. Calls that run on a real worker thread (regular-file I/O, name
- * resolution, file locks, gp_offload) are not cut short: they finish, and the deadline
- * applies from the next wait on. Returns 0, EOVERFLOW (too deeply nested), EPERM. */
+ * an explicit gp_ call (ETIMEDOUT) or an intercepted blocking libc call (under the preload,
+ * or linked with -lgreenpatch): calls that fail with errno fail with ETIMEDOUT (pthread
+ * functions return it; sleep, usleep, nanosleep and clock_nanosleep too); poll, ppoll,
+ * select, pselect and epoll_wait return 0, their own timeout result; sleep returns the
+ * seconds left. A call whose own timeout (SO_RCVTIMEO, a timed wait's) comes first keeps
+ * its own result. Once the deadline has passed, every wait in the scope fails at once:
+ * code that retries in a loop must look for ETIMEDOUT. Scopes nest (GP_TIMEOUT_DEPTH
+ * deep); an inner scope never extends an outer one's deadline. Waits that cannot fail are
+ * not cut short: flockfile and stdio's FILE locks, pthread_once waiting for another
+ * thread's init routine, pthread_barrier_wait, the relock of the mutex at the end of a
+ * condition wait, system and pclose waiting for their child, and futex waits without a
+ * timeout of syscall(SYS_futex) (other libraries' lock loops). Calls that run on a real
+ * worker thread (regular-file I/O, name resolution, file locks, tcdrain, System V IPC,
+ * gp_offload) finish, and the deadline applies from the next wait on; aio_suspend and a
+ * process-shared semaphore's wait end on the worker at the deadline. The first push of a
+ * program's main thread before any spawn starts the scheduler, as gp_spawn does. Returns 0,
+ * EOVERFLOW (too deeply nested), EPERM (not a green thread: another OS thread, a signal
+ * handler on the hub, or the library disabled). */
 int gp_timeout_push(uint64_t nsec);
 
 /* Closes the innermost scope. Returns 0 when its deadline had not passed, ETIMEDOUT when it
- * had (whether or not a wait noticed), EINVAL when no scope is open. */
+ * had (whether or not a wait noticed; with nested scopes, the deadline that was in force,
+ * an outer one's when that came first), EINVAL when no scope is open (also for a caller
+ * that is no green thread). */
 int gp_timeout_pop(void);
 
 /* Nanoseconds left before the calling green thread's nearest deadline: 0 once it has
@@ -129,7 +141,8 @@ int64_t gp_timeout_left(void);
 #define GP_TIMEOUT_DEPTH 8
 
 /* A scope closed by the block that declares it, however the block is left (return, break,
- * goto):  { GP_TIMEOUT_SCOPE(GP_SEC(5)); ... }  (GNU C: gcc and clang). */
+ * goto):  { GP_TIMEOUT_SCOPE(GP_SEC(5)); ... }  (GNU C: gcc and clang). A push that failed
+ * (EOVERFLOW, EPERM) opened nothing, and nothing is closed. */
 void gp_timeout_scope_end(int *pushed);
 #define GP_TIMEOUT_SCOPE(nsec)                                                                \
     int GP__TIMEOUT_NAME(__LINE__) __attribute__((cleanup(gp_timeout_scope_end), unused)) =   \
@@ -184,12 +197,21 @@ int gp_pile_destroy(gp_pile_t *pile);
 
 /* ---- Queues, events, semaphores ---------------------------------------------------------
  * Safe from every green thread and from any OS thread: a wake from another OS thread (a
- * gp_offload worker, a thread of the program's own) reaches green waiters through the hub. */
+ * gp_offload worker, a thread of the program's own) reaches green waiters through the hub.
+ * They need no scheduler and never return EPERM: an OS thread that is not a green thread
+ * (main before the first gp_spawn, a gp_offload worker, any thread with
+ * GREENPATCH_DISABLE=1) waits in the kernel, and there a cancellation request does not end
+ * the wait (it acts at the thread's next cancellation point). Waiters are served oldest
+ * first, green or not: what a put, send or release gives is handed to the waiter it wakes,
+ * and a thread that comes along meanwhile cannot take it. A wait that was handed what it
+ * waited for succeeds, even when its deadline or a cancellation request came at the same
+ * moment (the request then acts at the next cancellation point). A negative timeout other
+ * than GP_FOREVER is EINVAL. Not async-signal-safe: not for signal handlers. */
 
 /* A first-in first-out queue of pointers, bounded (capacity items) or not (capacity 0). */
 typedef struct gp_queue gp_queue_t;
 
-/* Returns 0, ENOMEM. */
+/* Returns 0, ENOMEM, EINVAL (out is NULL). */
 int gp_queue_create(gp_queue_t **out, size_t capacity);
 
 /* Appends item, waiting for room in a full bounded queue. Returns 0, EAGAIN (full, timeout
@@ -198,14 +220,14 @@ int gp_queue_put(gp_queue_t *q, void *item, int64_t timeout_ns);
 
 /* Takes the oldest item into *item, waiting while the queue is empty. Returns 0, EAGAIN
  * (empty, timeout 0), ETIMEDOUT, EPIPE (closed and empty: what was put before the close is
- * still taken first). */
+ * still taken first), EINVAL (item is NULL). */
 int gp_queue_get(gp_queue_t *q, void **item, int64_t timeout_ns);
 
 /* No more puts: waiting putters fail with EPIPE, and getters once the queue is empty.
  * Returns 0, EPIPE (already closed). */
 int gp_queue_close(gp_queue_t *q);
 
-/* How many items it holds now. */
+/* How many items it holds now (0 for a NULL or destroyed queue). */
 size_t gp_queue_len(const gp_queue_t *q);
 
 /* Frees q and the pointers' slots (not what they point to). Returns 0, EBUSY (a thread
@@ -216,6 +238,7 @@ int gp_queue_destroy(gp_queue_t *q);
  * (eventlet.event.Event). */
 typedef struct gp_event gp_event_t;
 
+/* Returns 0, ENOMEM, EINVAL (out is NULL). */
 int gp_event_create(gp_event_t **out);
 
 /* Sends value and wakes every waiter. Returns 0, EALREADY (sent before, and not reset). */
@@ -238,7 +261,7 @@ int gp_event_destroy(gp_event_t *e);
 typedef struct gp_sem gp_sem_t;
 
 /* value: the initial count; limit: the most it may reach (0: no limit). Returns 0, EINVAL
- * (value above a limit), ENOMEM. */
+ * (value above a limit, or out is NULL), ENOMEM. */
 int gp_sem_create(gp_sem_t **out, unsigned value, unsigned limit);
 
 /* Takes one, waiting while the count is 0. Returns 0, EAGAIN (0, timeout 0), ETIMEDOUT. */
@@ -248,7 +271,7 @@ int gp_sem_acquire(gp_sem_t *s, int64_t timeout_ns);
  * or UINT_MAX). */
 int gp_sem_release(gp_sem_t *s);
 
-/* The count now. */
+/* The count now (0 for a NULL or destroyed semaphore; 0 too while threads wait). */
 unsigned gp_sem_value(const gp_sem_t *s);
 
 /* Returns 0, EBUSY (a thread waits on it). */

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +106,9 @@ static int wait_ready(struct gp_io_wait *w, ssize_t attempt, bool file_attempt)
     if (attempt == -EOPNOTSUPP && poll_now(w->fd, w->events) != 0)
         return CALL_READY;
     enum gp_wake why;
+    /* The timeout scope (timeout.h) bounds the wait; the socket's own timeout alone says
+     * whether a handler restarts it. */
+    int64_t deadline = gp__timeout_bound(w->deadline);
     if (w->woke_ready && ++w->idle_wakes >= IDLE_WAKES_BEFORE_BACKOFF) {
         /* The fd keeps saying "ready" and the call keeps saying "would block": an
          * unconnected unix datagram socket whose peer's queue is full is always writable
@@ -112,19 +116,19 @@ static int wait_ready(struct gp_io_wait *w, ssize_t attempt, bool file_attempt)
         int shift = w->idle_wakes - IDLE_WAKES_BEFORE_BACKOFF;
         int64_t pause = BACKOFF_FIRST_NS << (shift < BACKOFF_DOUBLINGS ? shift : BACKOFF_DOUBLINGS);
         int64_t until = gp__deadline_after(pause);
-        why = gp__hub_park_until(until < w->deadline ? until : w->deadline,
+        why = gp__hub_park_until(until < deadline ? until : deadline,
                                  interrupt_rule(w->deadline));
-        if (why == GP_WAKE_TIMEOUT && gp__now_ns() < w->deadline)
+        if (why == GP_WAKE_TIMEOUT && gp__now_ns() < deadline)
             why = GP_WAKE_READY;
     } else {
-        why = gp__hub_wait_fd(w->fd, w->events, w->deadline, interrupt_rule(w->deadline));
+        why = gp__hub_wait_fd(w->fd, w->events, deadline, interrupt_rule(w->deadline));
     }
     w->woke_ready = why == GP_WAKE_READY;
     switch (why) {
     case GP_WAKE_CLOSED:
         return -EBADF;
     case GP_WAKE_TIMEOUT:
-        return -EAGAIN;
+        return gp__timeout_error(w->deadline, -EAGAIN);
     case GP_WAKE_INTERRUPT:
         return -EINTR;
     default:
@@ -613,17 +617,18 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
         return -errno;
     if (flags & O_NONBLOCK)
         return (int)neg_errno(gp__real.connect(fd, addr, len));
-    int64_t deadline;
-    socket_deadline(fd, SO_SNDTIMEO, &deadline);
-    enum gp_interrupt intr = interrupt_rule(deadline);
+    int64_t own;
+    socket_deadline(fd, SO_SNDTIMEO, &own);
+    enum gp_interrupt intr = interrupt_rule(own);
+    int64_t deadline = gp__timeout_bound(own); /* the timeout scope's, when earlier */
     int r;
     while ((r = connect_attempt(fd, flags, addr, len)) == -EAGAIN) {
         int64_t retry = gp__deadline_after(FULL_BACKLOG_RETRY_NS);
         enum gp_wake why = gp__hub_park_until(retry < deadline ? retry : deadline, intr);
         if (why == GP_WAKE_INTERRUPT)
             return -EINTR;
-        if (gp__now_ns() >= deadline)
-            return -EAGAIN; /* SO_SNDTIMEO ended the wait for room in the backlog */
+        if (gp__now_ns() >= deadline) /* SO_SNDTIMEO ended the wait for room in the backlog */
+            return gp__timeout_error(own, -EAGAIN);
     }
     /* EALREADY: an earlier connect was interrupted; a blocking one waits for it too. */
     if (r != -EINPROGRESS && r != -EALREADY)
@@ -634,7 +639,9 @@ int gp__io_connect(int fd, const struct sockaddr *addr, socklen_t len)
     case GP_WAKE_INTERRUPT:
         return -EINTR; /* the connection goes on in the background, as natively */
     case GP_WAKE_TIMEOUT:
-        return -EINPROGRESS; /* what Linux returns when SO_SNDTIMEO ends a connect */
+        /* What Linux returns when SO_SNDTIMEO ends a connect; the connection goes on in
+         * the background either way. */
+        return gp__timeout_error(own, -EINPROGRESS);
     default:
         break;
     }

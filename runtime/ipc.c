@@ -5,6 +5,7 @@
 #include "hub.h"
 #include "pool.h"
 #include "real.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,8 +136,9 @@ static ssize_t mq_transfer(const struct mq_call *c, const struct timespec *abs_t
     int flags = gp__real.fcntl(c->q, F_GETFL);
     if (flags < 0 || (flags & O_NONBLOCK) || (abs_timeout && !gp__timespec_valid(abs_timeout)))
         return mq_call(c, abs_timeout);
-    int64_t deadline =
+    int64_t own =
         abs_timeout ? gp__deadline_from_abs(CLOCK_REALTIME, abs_timeout) : GP_NO_DEADLINE;
+    int64_t deadline = gp__timeout_bound(own); /* the timeout scope's (timeout.h), if earlier */
     for (;;) {
         ssize_t r = mq_call(c, &long_ago);
         if (r != -ETIMEDOUT)
@@ -148,7 +150,9 @@ static ssize_t mq_transfer(const struct mq_call *c, const struct timespec *abs_t
         case GP_WAKE_INTERRUPT:
             return -EINTR;
         case GP_WAKE_TIMEOUT:
-            return mq_call(c, abs_timeout); /* ETIMEDOUT, unless a message came just now */
+            /* ETIMEDOUT, unless a message came just now; cut short by the scope, one more
+             * try that does not wait. */
+            return mq_call(c, gp__timeout_cut(own) ? &long_ago : abs_timeout);
         default:
             break; /* ready: another green thread may have been first, so try again */
         }

@@ -5,6 +5,7 @@
 #include "hub.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 #include "watchdog.h"
 
 #include <errno.h>
@@ -55,6 +56,9 @@ enum { CONTRADICTIONS_BEFORE_BACKOFF = 3, BACKOFF_DOUBLINGS = 5 };
 /* The wait after a first attempt found nothing ready. */
 static int mux_wait(struct mux_call *c, int64_t deadline, const sigset_t *mask)
 {
+    /* A timeout scope (timeout.h) ends the wait as the call's own timeout does: with the
+     * last attempt's answer, 0 when nothing is ready. */
+    deadline = gp__timeout_bound(deadline);
     int contradictions = 0;
     for (;;) {
         int64_t until = deadline;

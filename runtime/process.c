@@ -32,6 +32,7 @@
 #include "real.h"
 #include "scheduler.h"
 #include "signals.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,8 @@ struct child_wait {
     int *status;
     struct rusage *usage;
     int options;          /* the program's options */
+    bool scoped;          /* the program's own wait: its timeout scope ends it (timeout.h);
+                           * not system's or pclose's, which must reap their child */
 };
 
 /* The program's call with WNOHANG added: > 0 when it reported a child (wait4: its pid),
@@ -128,6 +131,8 @@ static long wait_for_child(const struct child_wait *w)
          * below, once the call has looked for a child. */
         gp__signal_enter_wait(self, GP_INTR_UNLESS_RESTART);
         int64_t deadline = gp__deadline_after(pause);
+        if (w->scoped)
+            deadline = gp__timeout_bound(deadline);
         enum gp_wake why = fd >= 0 ? gp__hub_wait_fd_bare(fd, GP_HUB_READ, deadline)
                                    : gp__hub_park_until(deadline, GP_INTR_NEVER);
         gp__signal_leave_wait(self);
@@ -152,6 +157,8 @@ static long wait_for_child(const struct child_wait *w)
          * end it, and the shim acts on the request. */
         if (r == 0 && why == GP_WAKE_INTERRUPT && gp__cancel_due())
             r = -EINTR;
+        if (r == 0 && w->scoped)
+            r = gp__timeout_check(); /* the scope's deadline passed: -ETIMEDOUT */
         if (r != 0) {
             drop_exit_fd(&fd, own_fd);
             return r;
@@ -161,7 +168,15 @@ static long wait_for_child(const struct child_wait *w)
 
 pid_t gp__process_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
-    struct child_wait w = {.pid = pid, .status = status, .usage = usage, .options = options};
+    struct child_wait w = {.pid = pid, .status = status, .usage = usage, .options = options,
+                           .scoped = true};
+    return (pid_t)wait_for_child(&w);
+}
+
+/* system's wait for its shell, which no timeout scope cuts short: the child is reaped. */
+static pid_t reap(pid_t pid, int *status)
+{
+    struct child_wait w = {.pid = pid, .status = status};
     return (pid_t)wait_for_child(&w);
 }
 
@@ -169,7 +184,7 @@ int gp__process_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
     siginfo_t own;
     struct child_wait w = {.waitid = true, .idtype = idtype, .id = id,
-                           .info = info ? info : &own, .options = options};
+                           .info = info ? info : &own, .options = options, .scoped = true};
     long r = wait_for_child(&w);
     return r < 0 ? (int)r : 0;
 }
@@ -221,14 +236,14 @@ static int run_shell(const char *command, int *error)
     int status;
     if (spawn_error == 0) {
         pid_t r;
-        while ((r = gp__process_wait4(pid, &status, 0, NULL)) == -EINTR && !gp__cancel_due())
+        while ((r = reap(pid, &status)) == -EINTR && !gp__cancel_due())
             ;
         if (r == -EINTR) {
             /* Cancelled: as glibc's cleanup handler does, the shell is killed and reaped
              * (SIGKILL: that wait is short), and the actions are restored below. The shim
              * then acts on the request. */
             kill(pid, SIGKILL);
-            while (gp__process_wait4(pid, NULL, 0, NULL) == -EINTR)
+            while (reap(pid, NULL) == -EINTR)
                 ;
         }
         if (r < 0) {

@@ -18,6 +18,7 @@
 #include "resolver.h"
 #include "signals.h"
 #include "stats.h"
+#include "timeout.h"
 #include "tls.h"
 #include "tsd.h"
 #include "waitq.h"
@@ -190,6 +191,7 @@ static void init_thread(struct gp_thread *t, uint64_t id)
     t->lock_id = (int)(GP_GREEN_LOCK_ID_BASE + (uint32_t)t->id);
     gp__list_init(&t->run_link);
     gp__list_init(&t->intr_link);
+    gp__timeout_init(t);
 }
 
 /* Main's and the hub's struct, allocated. */
@@ -302,14 +304,14 @@ fail:
     return -ENOMEM;
 }
 
+int gp__sched_start(void) { return gp__current ? 0 : start_scheduler(); }
+
 int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
                     void *(*start)(void *), void *arg)
 {
-    if (!gp__current) {
-        int r = start_scheduler();
-        if (r < 0)
-            return r;
-    }
+    int r = gp__sched_start();
+    if (r < 0)
+        return r;
     assert(gp__sched_green());
     struct gp_stack stack;
     if (o->stack_addr) {
@@ -411,6 +413,7 @@ int gp__sched_join(struct gp_thread *t, void **result, int64_t deadline)
         return -EDEADLK;
     if (t->detached || (t->joiner && t->joiner != self))
         return -EINVAL;
+    deadline = gp__timeout_bound(deadline); /* ETIMEDOUT at the timeout scope's end too */
     while (t->state != GP_DEAD) {
         if (deadline == 0)
             return -EBUSY;

@@ -20,6 +20,9 @@
 
 #define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
 
+/* How deeply timeout scopes nest (greenpatch.h's GP_TIMEOUT_DEPTH; timeout.c checks). */
+#define GP_SCHED_TIMEOUT_DEPTH 8
+
 /* Mutex owners are TIDs natively. Green threads other than main get lock ids from here up,
  * above the kernel's largest pid (2^22), so that a mutex held by a real OS thread is never
  * mistaken for a green thread's. */
@@ -135,6 +138,11 @@ struct gp_thread {
     struct gp_park park;      /* what it waits for (the thread dump, inspect.h) */
 
     /* The explicit API (greenpatch.h). */
+    int64_t timeout_deadline;       /* timeout.h: the innermost scope's deadline (clock.h),
+                                     * GP_NO_DEADLINE when none is open */
+    int64_t timeout_stack[GP_SCHED_TIMEOUT_DEPTH]; /* timeout.h: each open scope's deadline,
+                                     * outermost first, never later than the one before */
+    unsigned timeout_depth;         /* how many scopes are open */
     bool has_handle;                /* in handles.c's table: the API handed out its id */
     struct gp_thread *handle_next;  /* the next thread of its bucket there, not owned */
 };
@@ -163,8 +171,18 @@ static inline bool gp__sched_green(void)
 
 /* True when a blocking call of the caller may let another green thread run. When it is
  * false the caller is alone (or not a green thread) and the plain libc call is right. */
-static inline bool gp__sched_others(void) { return gp__sched_green() && gp__sched_live > 1; }
+static inline bool gp__sched_others(void)
+{
+    /* A thread alone under a timeout scope (timeout.h) waits through the hub too, or its
+     * plain call would block past the scope's deadline. */
+    return gp__sched_green() &&
+           (gp__sched_live > 1 || gp__current->timeout_deadline != INT64_MAX);
+}
 
+/* Makes the calling OS thread the scheduler's and its flow the main green thread, as the
+ * first spawn does, unless the scheduler runs already. For API calls that need a green
+ * caller before any spawn (gp_timeout_push). Returns 0 or a negative errno. */
+int gp__sched_start(void);
 int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
                     void *(*start)(void *), void *arg);
 /* Ends the calling green thread with result, once its cleanup handlers have run (cancel.h):

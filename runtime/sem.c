@@ -7,6 +7,7 @@
 #include "real.h"
 #include "scheduler.h"
 #include "signals.h"
+#include "timeout.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -65,12 +66,14 @@ int gp__sem_wait(sem_t *sem, int64_t deadline)
     if (take_token(s))
         return 0;
     if (shared(sem)) {
-        struct shared_wait w = {.sem = sem, .deadline = deadline};
+        /* The worker's kernel wait ends at the timeout scope's deadline (timeout.h). */
+        struct shared_wait w = {.sem = sem, .deadline = gp__timeout_bound(deadline)};
         return (int)gp__pool_call(wait_on_worker, &w);
     }
     /* As the kernel's FUTEX_WAIT_BITSET under glibc: without a timeout a handler with
      * SA_RESTART restarts the wait; with one, any handler ends it. */
     enum gp_interrupt intr = deadline == GP_NO_DEADLINE ? GP_INTR_UNLESS_RESTART : GP_INTR_ALWAYS;
+    deadline = gp__timeout_bound(deadline); /* ETIMEDOUT at the timeout scope's end too */
     __atomic_fetch_add(&green_waiters, 1, __ATOMIC_SEQ_CST);
     int r;
     for (;;) {

@@ -23,6 +23,7 @@
 #include "list.h"
 #include "log.h"
 #include "real.h"
+#include "timeout.h"
 #include "watchdog.h"
 
 #include <errno.h>
@@ -848,9 +849,10 @@ static enum gp_wake wait_for_kernel_signal(uint64_t set, int64_t deadline)
     return why;
 }
 
-int gp__signal_wait(const sigset_t *set, siginfo_t *info, int64_t deadline)
+int gp__signal_wait(const sigset_t *set, siginfo_t *info, int64_t own)
 {
     struct gp_thread *t = gp__current;
+    int64_t deadline = gp__timeout_bound(own); /* the timeout scope's (timeout.h), if earlier */
     uint64_t want = gp__sigset_bits(set) & ~(gp__sigbit(SIGKILL) | gp__sigbit(SIGSTOP));
     for (;;) {
         /* Waiting from before the first look: a signal that comes meanwhile is pending for
@@ -874,7 +876,7 @@ int gp__signal_wait(const sigset_t *set, siginfo_t *info, int64_t deadline)
         if (handled || (why == GP_WAKE_INTERRUPT && gp__cancel_due()))
             return -EINTR;
         if (why == GP_WAKE_TIMEOUT && gp__now_ns() >= deadline)
-            return -EAGAIN;
+            return gp__timeout_error(own, -EAGAIN);
     }
 }
 
@@ -882,13 +884,15 @@ int gp__signal_suspend(const sigset_t *mask)
 {
     struct gp_thread *t = gp__current;
     uint64_t before = t->sig_blocked;
+    int64_t deadline = gp__timeout_bound(GP_NO_DEADLINE); /* the timeout scope's (timeout.h) */
+    int r = -EINTR;
     for (;;) {
         /* In the wait before the mask changes: what it unblocks is deferred to this thread
          * and ends the park at once. */
         gp__signal_enter_wait(t, GP_INTR_ALWAYS);
         set_mask(t, gp__sigset_bits(mask));
         /* A bare park: the bracket is ours. */
-        enum gp_wake why = gp__hub_park_until(GP_NO_DEADLINE, GP_INTR_NEVER);
+        enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_NEVER);
         gp__signal_leave_wait(t);
         /* The handlers run with the suspend mask; a signal ignored meanwhile ends nothing. */
         if (gp__signal_has_deferred(t) && gp__signal_run_deferred(t) != GP_HANDLERS_NONE)
@@ -896,10 +900,14 @@ int gp__signal_suspend(const sigset_t *mask)
         /* pthread_cancel woke it: the shim acts on the request, with the mask restored. */
         if (why == GP_WAKE_INTERRUPT && gp__cancel_due())
             break;
+        if (why == GP_WAKE_TIMEOUT) { /* the timeout scope ended it: -ETIMEDOUT */
+            r = -ETIMEDOUT;
+            break;
+        }
     }
     set_mask(t, before);
     gp__signal_run_deferred(t);
-    return -EINTR;
+    return r;
 }
 
 /* ---- pthread_kill ---- */

@@ -7,6 +7,7 @@
 #include "inspect.h"
 #include "real.h"
 #include "scheduler.h"
+#include "timeout.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -127,8 +128,10 @@ int gp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
     /* A cancellation point: pthread_cancel wakes the wait (as a spurious wake-up). */
     gp__current->cancel_wait = true;
     gp__inspect_say(GP_PARK_COND, c);
-    enum gp_wake why = gp__waitq_wait(c, deadline);
+    enum gp_wake why = gp__waitq_wait(c, gp__timeout_bound(deadline));
     gp__current->cancel_wait = false;
+    /* Never bounded by a timeout scope (timeout.h): the caller holds the mutex when the
+     * wait returns, whatever its result. */
     r = gp__mutex_lock(m, GP_NO_DEADLINE);
     if (r < 0)
         return r;

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "sync.h"
+#include "timeout.h"
 
 #include <pthread.h>
 
@@ -28,7 +29,8 @@ GP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
     GP_MUTEX_GATE(gp__real.pthread_mutex_lock(m));
     int saved = errno;
-    return gp_return_error(gp__mutex_lock(m, GP_NO_DEADLINE), saved);
+    /* The timeout scope (runtime/timeout.h) bounds the wait: ETIMEDOUT, as a timed lock. */
+    return gp_return_error(gp__mutex_lock(m, gp__timeout_bound(GP_NO_DEADLINE)), saved);
 }
 
 GP_EXPORT_VERSIONS(pthread_mutex_trylock, "GLIBC_2.34", "GLIBC_2.2.5")
@@ -51,7 +53,8 @@ static int lock_until(pthread_mutex_t *m, clockid_t clock, const struct timespec
     if (!gp__timespec_valid(abstime))
         return EINVAL;
     int64_t deadline = gp__deadline_from_abs(clock, abstime);
-    return gp_return_error(gp__mutex_lock(m, deadline > 0 ? deadline : 1), saved);
+    return gp_return_error(gp__mutex_lock(m, gp__timeout_bound(deadline > 0 ? deadline : 1)),
+                           saved);
 }
 
 GP_EXPORT_VERSIONS(pthread_mutex_timedlock, "GLIBC_2.34", "GLIBC_2.2.5")

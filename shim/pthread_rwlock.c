@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "rwlock.h"
+#include "timeout.h"
 
 #include <pthread.h>
 
@@ -30,7 +31,8 @@
 static int lock(pthread_rwlock_t *l, bool write, int64_t deadline)
 {
     int saved = errno;
-    return gp_return_error(gp__rwlock_lock(l, write, deadline), saved);
+    /* The timeout scope (runtime/timeout.h) bounds the wait, not a try-lock's 0. */
+    return gp_return_error(gp__rwlock_lock(l, write, gp__timeout_bound(deadline)), saved);
 }
 
 /* glibc checks the clock and the time before anything else, even when the lock is free. */

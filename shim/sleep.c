@@ -7,12 +7,14 @@
 #include "cancel.h"
 #include "clock.h"
 #include "hub.h"
+#include "timeout.h"
 
 #include <time.h>
 #include <unistd.h>
 
 /* Sleeps until deadline. Returns 0, or -EINTR with *remaining_ns set when a signal
- * handler interrupted the sleep. */
+ * handler interrupted the sleep, or -ETIMEDOUT with *remaining_ns set when the timeout
+ * scope's deadline (runtime/timeout.h) came first. */
 static int sleep_until(int64_t deadline, int64_t *remaining_ns)
 {
     /* A sleep that is over before it starts (usleep(0), Python's time.sleep(0), a
@@ -23,14 +25,15 @@ static int sleep_until(int64_t deadline, int64_t *remaining_ns)
         gp__sched_yield();
         return 0;
     }
+    int64_t until = gp__timeout_bound(deadline);
     for (;;) {
-        enum gp_wake why = gp__hub_park_until(deadline, GP_INTR_ALWAYS);
-        if (why == GP_WAKE_TIMEOUT)
+        enum gp_wake why = gp__hub_park_until(until, GP_INTR_ALWAYS);
+        if (why == GP_WAKE_TIMEOUT && until == deadline)
             return 0;
-        if (why == GP_WAKE_INTERRUPT) {
+        if (why == GP_WAKE_INTERRUPT || why == GP_WAKE_TIMEOUT) {
             int64_t left = deadline - gp__now_ns();
             *remaining_ns = left > 0 ? left : 0;
-            return -EINTR;
+            return why == GP_WAKE_TIMEOUT ? -ETIMEDOUT : -EINTR;
         }
     }
 }
@@ -63,7 +66,7 @@ static int green_clock_nanosleep(clockid_t clock, int flags, const struct timesp
         return 0;
     if (rem && !(flags & TIMER_ABSTIME))
         set_timespec(rem, left);
-    return EINTR;
+    return -r;
 }
 
 GP_EXPORT_VERSIONS(clock_nanosleep, "GLIBC_2.17", "GLIBC_2.2.5")
@@ -103,11 +106,13 @@ GP_EXPORT unsigned sleep(unsigned seconds)
         return gp__real.sleep(seconds);
     struct timespec req = {.tv_sec = seconds}, rem;
     int saved = errno;
-    if (green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem) == 0) {
+    int r = green_clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+    if (r == 0) {
         errno = saved;
         return 0;
     }
-    /* As glibc's sleep: the whole seconds left, and errno says EINTR. */
-    errno = EINTR;
+    /* As glibc's sleep: the whole seconds left, and errno says EINTR (or ETIMEDOUT: the
+     * timeout scope ended it). */
+    errno = r;
     return (unsigned)rem.tv_sec;
 }
