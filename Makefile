@@ -62,6 +62,8 @@ PROG_LDLIBS_api_objects   := $(PROG_LDLIBS_api_user)
 CFLAGS_api_objects        := -Iruntime
 PROG_LDLIBS_api_timeout   := $(PROG_LDLIBS_api_user)
 CFLAGS_api_timeout        := -Iruntime
+PROG_LDLIBS_api_threads   := $(PROG_LDLIBS_api_user)
+CFLAGS_api_threads        := -Iruntime
 PROG_LDLIBS_tls_libs      := -L$(BUILD)/tests/progs -ltls_counters -Wl,-rpath,'$$ORIGIN'
 # The library tls_libs loads with dlopen whose variables use the initial-exec model.
 CFLAGS_tls_loaded_ie      := -ftls-model=initial-exec -DTLS_LIB_BLOCK=64

@@ -57,9 +57,10 @@ typedef struct {
  * handler of it). */
 int gp_spawn(gp_thread_t *out, void *(*fn)(void *), void *arg);
 
-/* The same, but fn(arg) starts only once delay_ns nanoseconds have passed (a deferred task,
- * eventlet.spawn_after). Until then the thread exists and has not started: gp_kill cancels
- * it and fn never runs. */
+/* The same, but fn(arg) starts only once delay_ns nanoseconds have passed since the call
+ * (a deferred task, eventlet.spawn_after); deferred tasks start in the order their delays
+ * end. Until then the thread exists and has not started: gp_kill cancels it and fn never
+ * runs (gp_join gives GP_KILLED). Returns as gp_spawn. */
 int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(void *), void *arg);
 
 /* Waits until t has finished and stores what fn returned (or gave pthread_exit, or
@@ -70,7 +71,7 @@ int gp_spawn_after(gp_thread_t *out, uint64_t delay_ns, void *(*fn)(void *), voi
 int gp_join(gp_thread_t t, void **result);
 
 /* Nobody will join t: its memory goes when it ends. Returns 0, ESRCH, EINVAL (already
- * detached). */
+ * detached, or another thread is joining it). */
 int gp_detach(gp_thread_t t);
 
 /* Ends t, as eventlet's kill: a thread that has not started (gp_spawn_after's delay, or
@@ -78,9 +79,10 @@ int gp_detach(gp_thread_t t);
  * or under the preload a blocking libc call that is one: pthreads(7)) wakes there and exits,
  * running its cleanup handlers and C++ destructors, as under pthread_cancel; one that runs
  * without waiting exits at its next such wait. A thread that disabled cancellation
- * (pthread_setcancelstate) exits once it enables it again. gp_join then gives GP_KILLED.
- * gp_kill of the caller ends the caller at once. Returns 0 (also for a thread that had
- * already ended), ESRCH. */
+ * (pthread_setcancelstate) exits at its first cancellation point once it enables it again.
+ * gp_join then gives GP_KILLED. gp_kill of the caller ends the caller at once (unless it
+ * disabled cancellation). Returns 0 (also for a thread that had already ended, whose
+ * result stays what it was), ESRCH. */
 int gp_kill(gp_thread_t t);
 
 /* The calling green thread; {0} when the caller is not one (before the scheduler started,
@@ -99,9 +101,10 @@ int gp_getname(gp_thread_t t, char *buf, size_t len);
 /* Lets every other runnable green thread run once, then returns. */
 void gp_yield(void);
 
-/* Sleeps for nsec nanoseconds while other green threads run. Returns 0, or ETIMEDOUT when
- * the timeout scope's deadline came first (the sleep is cut short there). Not a green
- * thread: sleeps the calling OS thread. */
+/* Sleeps for nsec nanoseconds while other green threads run (gp_sleep(0) lets every other
+ * runnable green thread run once, as gp_yield, and is a cancellation point). Returns 0, or
+ * ETIMEDOUT when the timeout scope's deadline came first (the sleep is cut short there).
+ * Not a green thread: sleeps the calling OS thread. */
 int gp_sleep(uint64_t nsec);
 
 /* ---- Timeouts: with eventlet.Timeout(...) ------------------------------------------------ */
@@ -171,7 +174,8 @@ int gp_pool_waitall(gp_pool_t *pool, int64_t timeout_ns);
 size_t gp_pool_running(const gp_pool_t *pool);
 size_t gp_pool_free(const gp_pool_t *pool);
 
-/* Frees an idle pool. Returns 0, EBUSY (threads still run in it). */
+/* Frees an idle pool. Returns 0, EBUSY (threads still run in it or wait for it, or a pile
+ * made on it is not destroyed yet). */
 int gp_pool_destroy(gp_pool_t *pool);
 
 /* Results in submission order: spawn several calls, then take their results one by one in
@@ -179,7 +183,7 @@ int gp_pool_destroy(gp_pool_t *pool);
 typedef struct gp_pile gp_pile_t;
 
 /* A pile whose threads run in pool (at most its size at once), or without a limit when
- * pool is NULL. Returns 0, ENOMEM. */
+ * pool is NULL. The pool must outlive the pile. Returns 0, ENOMEM. */
 int gp_pile_create(gp_pile_t **out, gp_pool_t *pool);
 
 /* Starts fn(arg) for the pile (waiting for room in its pool as gp_pool_spawn does).
@@ -187,12 +191,13 @@ int gp_pile_create(gp_pile_t **out, gp_pool_t *pool);
 int gp_pile_spawn(gp_pile_t *pile, void *(*fn)(void *), void *arg, int64_t timeout_ns);
 
 /* Waits for the oldest result not yet taken and stores it in *result (if not NULL).
- * Returns 0, ENOENT (every result spawned so far has been taken), ETIMEDOUT, EAGAIN, EPERM.
- * A call that was killed gives GP_KILLED. */
+ * Returns 0, ENOENT (every result spawned so far has been taken), ETIMEDOUT, EAGAIN,
+ * EDEADLK (the oldest call is the caller itself), EPERM. A call that was killed gives
+ * GP_KILLED. */
 int gp_pile_next(gp_pile_t *pile, void **result, int64_t timeout_ns);
 
-/* Frees a pile once none of its calls runs. Returns 0, EBUSY. Results not taken are
- * dropped. */
+/* Frees a pile once none of its calls runs. Returns 0, EBUSY (a call still runs, or a
+ * thread waits in gp_pile_next). Results not taken are dropped. */
 int gp_pile_destroy(gp_pile_t *pile);
 
 /* ---- Queues, events, semaphores ---------------------------------------------------------

@@ -357,6 +357,8 @@ void gp__sched_exit(void *result)
     self->exiting = true;
     gp__tls_exit(self); /* glibc's order: thread_local destructors, then keys' */
     gp__tsd_exit(self);
+    if (self->exit_hook)
+        self->exit_hook(self);
     /* As with native threads, the last thread to finish ends the process with status 0
      * (glibc's start_thread calls exit(0) when the thread count drops to zero). */
     if (gp__sched_live == 1)

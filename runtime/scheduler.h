@@ -145,6 +145,11 @@ struct gp_thread {
     unsigned timeout_depth;         /* how many scopes are open */
     bool has_handle;                /* in handles.c's table: the API handed out its id */
     struct gp_thread *handle_next;  /* the next thread of its bucket there, not owned */
+    /* Run by gp__sched_exit as the thread ends, however it ends, once its result is set
+     * and its destructors have run: a pool's thread gives its pool and pile the news
+     * (greenpool.c). exit_hook_arg is the hook's, not owned. */
+    void (*exit_hook)(struct gp_thread *t);
+    void *exit_hook_arg;
 };
 
 /* Spawn-time choices, from pthread attributes or the explicit API. */

@@ -37,14 +37,13 @@
 #ifndef GP_XWAIT_H
 #define GP_XWAIT_H
 
+#include "api.h"
 #include "hub.h"
 #include "list.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#define GP_PUBLIC __attribute__((visibility("default")))
 
 /* The part every object of the family starts with. */
 struct gp_xobj {

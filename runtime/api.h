@@ -1,0 +1,41 @@
+/* What the explicit API's files (api.c, greenpool.c) share: exporting a gp_* name, starting
+ * green threads for the program, and the waits of its calls, which are cancellation
+ * points bounded by the caller's timeout scope (greenpatch.h, "Waits"). */
+#ifndef GP_API_H
+#define GP_API_H
+
+#include "clock.h"
+#include "scheduler.h"
+
+#include <stdint.h>
+
+#define GP_PUBLIC __attribute__((visibility("default")))
+
+/* The deadline for a call's timeout_ns (GP_FOREVER, 0 for a try, or > 0), before the scope
+ * bounds it. Returns false for a timeout out of range (negative, not GP_FOREVER). */
+static inline bool gp__api_deadline(int64_t timeout_ns, int64_t *deadline)
+{
+    if (timeout_ns < 0 && timeout_ns != -1)
+        return false;
+    *deadline = timeout_ns < 0 ? GP_NO_DEADLINE : timeout_ns == 0 ? 0 : gp__deadline_after(timeout_ns);
+    return true;
+}
+
+/* The caller may start or manage green threads: it is a green thread, or the OS thread
+ * that will become the scheduler's at its first spawn; not the hub, not another OS thread,
+ * not a signal handler run at once, and the shim is not disabled. */
+bool gp__api_may_manage(void);
+
+/* Starts fn(arg) as a green thread for the program, starting the scheduler on the calling
+ * OS thread if it is the first. Returns 0, -EPERM (not gp__api_may_manage), -EAGAIN. */
+int gp__api_spawn(struct gp_thread **out, bool detached, void *(*fn)(void *), void *arg);
+
+/* One wait of a green thread's explicit call on key (waitq.h), until a gp__waitq_wake of
+ * key or deadline (0: no wait at all), counted in *waiters while it lasts so that the
+ * object is not destroyed under it. A cancellation point: gp_kill and
+ * pthread_cancel end the caller here, with the count undone. Returns 0 when woken,
+ * -ETIMEDOUT once the deadline has passed, -EAGAIN for a try; the caller looks at its
+ * condition again either way. */
+int gp__api_wait(const void *key, size_t *waiters, int64_t deadline);
+
+#endif
