@@ -91,15 +91,11 @@ CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
 # Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
 EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
-# The examples of the explicit API (greenpatch.h), linked with the library as a user would.
-EXAMPLE_LDLIBS_two_sleepers   := $(PROG_LDLIBS_api_user)
-CFLAGS_two_sleepers           := -Iruntime
-EXAMPLE_LDLIBS_crawler        := $(PROG_LDLIBS_api_user)
-CFLAGS_crawler                := -Iruntime
-EXAMPLE_LDLIBS_pipeline       := $(PROG_LDLIBS_api_user)
-CFLAGS_pipeline               := -Iruntime
-EXAMPLE_LDLIBS_offload_server := $(PROG_LDLIBS_api_user)
-CFLAGS_offload_server         := -Iruntime
+# The examples of the explicit API include greenpatch.h and link with -lgreenpatch, as a
+# user's program would (tests/test_examples runs them).
+API_EXAMPLES := $(patsubst %,$(BUILD)/examples/%,two_sleepers crawler pipeline offload_server)
+$(API_EXAMPLES): CFLAGS_PROG += -Iruntime
+$(API_EXAMPLES): API_LDLIBS := $(PROG_LDLIBS_api_user)
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
@@ -177,7 +173,7 @@ $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
 $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(EXAMPLE_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(EXAMPLE_LDLIBS_$*) $(API_LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
