@@ -91,6 +91,11 @@ CFLAGS_postgres_client        := $(shell pkg-config --cflags libpq)
 # Extra libraries for individual examples: EXAMPLE_LDLIBS_<name>.
 EXAMPLE_LDLIBS_ws_echo_server := -lcrypto
 EXAMPLE_LDLIBS_ws_echo_client := -lcrypto
+# The examples of the explicit API include greenpatch.h and link with -lgreenpatch, as a
+# user's program would (tests/test_examples runs them).
+API_EXAMPLES := $(patsubst %,$(BUILD)/examples/%,two_sleepers crawler pipeline offload_server)
+$(API_EXAMPLES): CFLAGS_PROG += -Iruntime
+$(API_EXAMPLES): API_LDLIBS := $(PROG_LDLIBS_api_user)
 # Extra libraries for individual benchmark programs: BENCH_LDLIBS_<name>.
 BENCH_LDLIBS_tls_switch   := $(BOOST_CONTEXT_A)
 BENCH_LDLIBS_green_switch := $(PROG_LDLIBS_api_user) $(BOOST_CONTEXT_A)
@@ -105,7 +110,15 @@ INCLUDEDIR   ?= $(PREFIX)/include
 MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # greenpatch(3) documents these; each also gets a page that points to it (man gp_spawn).
-API_PAGES    := gp_join gp_offload gp_self gp_sleep gp_spawn gp_yield
+API_PAGES    := gp_detach gp_equal gp_event_create gp_event_destroy gp_event_ready \
+                gp_event_reset gp_event_send gp_event_wait gp_getname gp_join gp_kill \
+                gp_offload gp_pile_create gp_pile_destroy gp_pile_next gp_pile_spawn \
+                gp_pool_create gp_pool_destroy gp_pool_free gp_pool_running gp_pool_spawn \
+                gp_pool_waitall gp_queue_close gp_queue_create gp_queue_destroy gp_queue_get \
+                gp_queue_len gp_queue_put gp_self gp_sem_acquire gp_sem_create \
+                gp_sem_destroy gp_sem_release gp_sem_value gp_setname gp_sleep gp_spawn \
+                gp_spawn_after gp_timeout_left gp_timeout_pop gp_timeout_push \
+                gp_timeout_scope_end gp_yield
 INSTALLED    := $(BINDIR)/greenpatch $(LIBDIR)/libgreenpatch.so $(INCLUDEDIR)/greenpatch.h \
                 $(PKGCONFIGDIR)/greenpatch.pc $(MANDIR)/man1/greenpatch.1 \
                 $(MANDIR)/man3/greenpatch.3 $(API_PAGES:%=$(MANDIR)/man3/%.3)
@@ -158,9 +171,9 @@ $(BUILD)/tests/progs/tls_libs: $(BUILD)/tests/progs/libtls_counters.so
 # thr_cleanup_eh.c is thr_cleanup.c built another way.
 $(BUILD)/tests/progs/thr_cleanup_eh: tests/progs/thr_cleanup.c
 
-$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h)
+$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.h) | $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_PROG) $< -o $@ $(EXAMPLE_LDLIBS_$*)
+	$(CC) $(CFLAGS_PROG) $(CFLAGS_$*) $< -o $@ $(EXAMPLE_LDLIBS_$*) $(API_LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) | $(LIB)
 	@mkdir -p $(dir $@)

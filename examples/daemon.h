@@ -1,29 +1,16 @@
 /* daemon.h: what every thread-per-connection server in examples/ writes the same way, the
  * way such daemons were written in 2005: a listening socket on 127.0.0.1, the descriptor
  * limit raised for one descriptor per client, an accept loop that hands each connection to
- * a new detached thread, and writing a whole buffer. Header-only, so that each example stays one program. */
+ * a new detached thread (the socket calls themselves are in net.h). Header-only, so that
+ * each example stays one program. */
 #ifndef EXAMPLES_DAEMON_H
 #define EXAMPLES_DAEMON_H
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
+#include "net.h"
+
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-static void die(const char *what)
-{
-    fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, strerror(errno));
-    exit(1);
-}
 
 /* A daemon that holds one descriptor per client needs more than the usual soft limit of
  * 1024; the hard limit is what the administrator allows, so take all of it. */
@@ -40,45 +27,11 @@ static void raise_fd_limit(void)
 /* Listens on 127.0.0.1:port (0: a port the kernel picks) and prints "listening on PORT". */
 static int listen_on_loopback(unsigned port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        die("socket");
-    int on = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0)
-        die("setsockopt SO_REUSEADDR");
-    struct sockaddr_in addr = {
-        .sin_family = AF_INET,
-        .sin_port = htons((uint16_t)port),
-        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-    };
-    socklen_t len = sizeof addr;
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-        die("bind");
-    /* A large backlog: clients may connect in bursts faster than one accept loop takes
-     * them, and the kernel caps it at net.core.somaxconn anyway. */
-    if (listen(fd, SOMAXCONN) != 0)
-        die("listen");
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-        die("getsockname");
-    printf("listening on %u\n", ntohs(addr.sin_port));
+    unsigned bound;
+    int fd = listen_on_port(port, &bound);
+    printf("listening on %u\n", bound);
     fflush(stdout);
     return fd;
-}
-
-/* Writes all of buf (a blocking write may write less than asked); false on an error. */
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 /* Counts the connections whose threads have finished, so that main can wait for the last

@@ -98,4 +98,12 @@ void expect_os_threads(const struct run_pair *pair, const char *prog, const char
 void expect_os_threads_at(const struct run_pair *pair, const char *prog,
                           const char *const *where, int native_expected);
 
+/* ---- programs linked with -lgreenpatch (tests/progs/api_*.c, the API's examples) ----
+ * Runs the program at path in mode (RUN_NATIVE: linked, on its own; RUN_SHIM: under the
+ * preload of the same library too) with extra env, and expects exit 0 and want on stdout.
+ * In the ASan build the library needs the sanitizer runtimes that only the preload list
+ * brings: the RUN_NATIVE run is skipped there. */
+void expect_linked_program(enum run_mode mode, const char *path, const char *const *env,
+                           const char *want);
+
 #endif

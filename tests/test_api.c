@@ -21,24 +21,11 @@ static const char *const pool_of_4[] = {"GREENPATCH_POOL_SIZE=4", NULL};
 
 static void check(enum run_mode mode, const char *prog, const char *want)
 {
-    struct run_opts opts = {.mode = mode, .env = pool_of_4, .timeout_s = 30};
-    struct run_result r;
-    run_program(&r, &opts, prog_path(prog), NULL);
-    cr_expect_eq(r.exit_code, 0, "%s: exit %d (signal %d)\n%s", prog, r.exit_code,
-                 r.term_signal, r.err);
-    cr_expect_str_eq(r.out, want, "%s: stderr:\n%s", prog, r.err);
-    run_result_free(&r);
+    expect_linked_program(mode, prog_path(prog), pool_of_4, want);
 }
-
-/* In the ASan build the library needs the sanitizer runtimes that only the preload list
- * brings: the programs are run only that way there. */
-#define SKIP_UNLESS_PLAIN_BUILD()                                                             \
-    if (sanitized_build())                                                                    \
-        cr_skip_test("the ASan library is run through the preload list only")
 
 Test(api, linked_program_runs_green_threads)
 {
-    SKIP_UNLESS_PLAIN_BUILD();
     check(RUN_NATIVE, "api_user", expected);
 }
 
@@ -46,7 +33,6 @@ Test(api, linked_program_under_the_preload_too) { check(RUN_SHIM, "api_user", ex
 
 Test(api, offload_runs_on_a_worker_while_green_threads_go_on)
 {
-    SKIP_UNLESS_PLAIN_BUILD();
     check(RUN_NATIVE, "api_offload", offload_expected);
 }
 

@@ -22,16 +22,53 @@ static const char installed_files[] = "bin/greenpatch\n"
                                       "lib/libgreenpatch.so\n"
                                       "lib/pkgconfig/greenpatch.pc\n"
                                       "share/man/man1/greenpatch.1\n"
+                                      "share/man/man3/gp_detach.3\n"
+                                      "share/man/man3/gp_equal.3\n"
+                                      "share/man/man3/gp_event_create.3\n"
+                                      "share/man/man3/gp_event_destroy.3\n"
+                                      "share/man/man3/gp_event_ready.3\n"
+                                      "share/man/man3/gp_event_reset.3\n"
+                                      "share/man/man3/gp_event_send.3\n"
+                                      "share/man/man3/gp_event_wait.3\n"
+                                      "share/man/man3/gp_getname.3\n"
                                       "share/man/man3/gp_join.3\n"
+                                      "share/man/man3/gp_kill.3\n"
                                       "share/man/man3/gp_offload.3\n"
+                                      "share/man/man3/gp_pile_create.3\n"
+                                      "share/man/man3/gp_pile_destroy.3\n"
+                                      "share/man/man3/gp_pile_next.3\n"
+                                      "share/man/man3/gp_pile_spawn.3\n"
+                                      "share/man/man3/gp_pool_create.3\n"
+                                      "share/man/man3/gp_pool_destroy.3\n"
+                                      "share/man/man3/gp_pool_free.3\n"
+                                      "share/man/man3/gp_pool_running.3\n"
+                                      "share/man/man3/gp_pool_spawn.3\n"
+                                      "share/man/man3/gp_pool_waitall.3\n"
+                                      "share/man/man3/gp_queue_close.3\n"
+                                      "share/man/man3/gp_queue_create.3\n"
+                                      "share/man/man3/gp_queue_destroy.3\n"
+                                      "share/man/man3/gp_queue_get.3\n"
+                                      "share/man/man3/gp_queue_len.3\n"
+                                      "share/man/man3/gp_queue_put.3\n"
                                       "share/man/man3/gp_self.3\n"
+                                      "share/man/man3/gp_sem_acquire.3\n"
+                                      "share/man/man3/gp_sem_create.3\n"
+                                      "share/man/man3/gp_sem_destroy.3\n"
+                                      "share/man/man3/gp_sem_release.3\n"
+                                      "share/man/man3/gp_sem_value.3\n"
+                                      "share/man/man3/gp_setname.3\n"
                                       "share/man/man3/gp_sleep.3\n"
                                       "share/man/man3/gp_spawn.3\n"
+                                      "share/man/man3/gp_spawn_after.3\n"
+                                      "share/man/man3/gp_timeout_left.3\n"
+                                      "share/man/man3/gp_timeout_pop.3\n"
+                                      "share/man/man3/gp_timeout_push.3\n"
+                                      "share/man/man3/gp_timeout_scope_end.3\n"
                                       "share/man/man3/gp_yield.3\n"
                                       "share/man/man3/greenpatch.3\n";
 
 /* tests/test_api.c expects the same of api_user built in the tree. */
-static const char api_user_expected[] = "before any spawn, gp_self: NULL\n"
+static const char api_user_expected[] = "before any spawn, gp_self: none\n"
                                         "yields: abcabcabc\n"
                                         "main is a green thread now: yes\n"
                                         "sleepers woke in order: 123\n"
@@ -253,7 +290,7 @@ Test(install, one_version_in_wrapper_library_and_pkg_config, .timeout = 120)
     snprintf(want, sizeof want,
              "greenpatch %s\n%s\nlibgreenpatch %s\n"
              ".TH GREENPATCH 1 2026-11-25 \"libgreenpatch %s\" \"User Commands\"\n"
-             ".TH GREENPATCH 3 2026-11-25 \"libgreenpatch %s\" \"Library Functions Manual\"\n",
+             ".TH GREENPATCH 3 2026-11-26 \"libgreenpatch %s\" \"Library Functions Manual\"\n",
              v, v, v, v, v);
     cr_expect_str_eq(out, want);
     free(out);
@@ -295,6 +332,31 @@ Test(install, man_pages_render_without_warnings, .timeout = 60)
     char *out = sh_ok(cmd, NULL);
     cr_expect_str_eq(out, "", "groff warnings");
     free(out);
+}
+
+/* Every function greenpatch.h declares is in greenpatch(3)'s NAME section and has a page of
+ * its own (API_PAGES in the Makefile), and no page names a call the header lacks. */
+Test(install, every_call_of_the_header_has_a_page, .timeout = 60)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && grep -oE '\\bgp_[a-z_]+\\(' runtime/greenpatch.h | "
+             "tr -d '(' | LC_ALL=C sort -u", source_dir());
+    char *declared = sh_ok(cmd, NULL);
+    cr_assert(strstr(declared, "gp_spawn\n"), "%s", declared);
+    snprintf(cmd, sizeof cmd,
+             "unset MAKEFLAGS MFLAGS MAKELEVEL; make -s -C '%s' "
+             "--eval 'print-api-pages: ; @printf \"%%s\\n\" $(API_PAGES)' print-api-pages | "
+             "LC_ALL=C sort", source_dir());
+    char *pages = sh_ok(cmd, NULL);
+    cr_expect_str_eq(pages, declared, "API_PAGES in the Makefile");
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && sed -n '/^[.]SH NAME/,/^[.]SH/p' man/greenpatch.3 | "
+             "grep -oE '\\bgp_[a-z_]+' | LC_ALL=C sort", source_dir());
+    char *named = sh_ok(cmd, NULL);
+    cr_expect_str_eq(named, declared, "the NAME section of man/greenpatch.3");
+    free(declared);
+    free(pages);
+    free(named);
 }
 
 Test(install, destdir_stages_the_files_with_the_final_paths_written_in, .timeout = 120)
