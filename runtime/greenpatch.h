@@ -20,8 +20,9 @@
  * ETIMEDOUT once that much time has passed. Every wait is also bounded by the calling green
  * thread's timeout scope (gp_timeout_push), and is a cancellation point: gp_kill and
  * pthread_cancel end the thread there. A waiting green thread lets the others run; an OS
- * thread the scheduler does not run (a worker of gp_offload, a thread of a linked program
- * that is not green) may use queues, events and semaphores too, and then waits in the kernel.
+ * thread the scheduler does not run (a worker of gp_offload, a thread such a thread started:
+ * their pthread_create is glibc's) may use queues, events and semaphores too, and then
+ * waits in the kernel.
  */
 #ifndef GREENPATCH_H
 #define GREENPATCH_H
@@ -211,7 +212,7 @@ int gp_pile_destroy(gp_pile_t *pile);
 
 /* ---- Queues, events, semaphores ---------------------------------------------------------
  * Safe from every green thread and from any OS thread: a wake from another OS thread (a
- * gp_offload worker, a thread of the program's own) reaches green waiters through the hub.
+ * gp_offload worker, or a thread it started) reaches green waiters through the hub.
  * They need no scheduler and never return EPERM: an OS thread that is not a green thread
  * (main before the first gp_spawn, a gp_offload worker, any thread with
  * GREENPATCH_DISABLE=1) waits in the kernel, and there a cancellation request does not end
