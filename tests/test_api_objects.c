@@ -812,23 +812,12 @@ static const char program_expected[] =
     "a second send: Operation already in progress\n"
     "semaphore and event destroyed: yes\n";
 
-static void check_program(enum run_mode mode)
-{
-    struct run_opts opts = {.mode = mode, .timeout_s = 30};
-    struct run_result r;
-    run_program(&r, &opts, prog_path("api_objects"), NULL);
-    cr_expect_eq(r.exit_code, 0, "exit %d (signal %d)\n%s", r.exit_code, r.term_signal, r.err);
-    cr_expect_str_eq(r.out, program_expected, "stderr:\n%s", r.err);
-    run_result_free(&r);
-}
-
-/* In the ASan build the library needs the sanitizer runtimes that only the preload list
- * brings (tests/test_api.c). */
 Test(api_objects, linked_program_shares_objects_among_all_kinds_of_threads)
 {
-    if (sanitized_build())
-        cr_skip_test("the ASan library is run through the preload list only");
-    check_program(RUN_NATIVE);
+    expect_linked_program(RUN_NATIVE, prog_path("api_objects"), NULL, program_expected);
 }
 
-Test(api_objects, linked_program_under_the_preload_too) { check_program(RUN_SHIM); }
+Test(api_objects, linked_program_under_the_preload_too)
+{
+    expect_linked_program(RUN_SHIM, prog_path("api_objects"), NULL, program_expected);
+}

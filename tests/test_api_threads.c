@@ -648,25 +648,15 @@ static const char program_expected[] =
     "join detached: Invalid argument\n"
     "kill of no thread: No such process\n";
 
-static void run_api_threads(enum run_mode mode)
-{
-    struct run_opts opts = {.mode = mode, .timeout_s = PROG_TIMEOUT_S};
-    struct run_result r;
-    run_program(&r, &opts, prog_path("api_threads"), NULL);
-    cr_expect_eq(r.exit_code, 0, "exit %d (signal %d)\n%s", r.exit_code, r.term_signal, r.err);
-    cr_expect_str_eq(r.out, program_expected, "stderr:\n%s", r.err);
-    run_result_free(&r);
-}
-
 Test(api_threads, program_linked_with_the_library)
 {
-    /* The ASan library needs the sanitizer runtimes that only the preload list brings. */
-    if (sanitized_build())
-        cr_skip_test("the ASan library is run through the preload list only");
-    run_api_threads(RUN_NATIVE);
+    expect_linked_program(RUN_NATIVE, prog_path("api_threads"), NULL, program_expected);
 }
 
-Test(api_threads, program_under_the_preload) { run_api_threads(RUN_SHIM); }
+Test(api_threads, program_under_the_preload)
+{
+    expect_linked_program(RUN_SHIM, prog_path("api_threads"), NULL, program_expected);
+}
 
 /* ---- waits cut short by the timeout scope (runtime/timeout.c, once it is there) -------- */
 #if __has_include("timeout.h")

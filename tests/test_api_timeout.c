@@ -415,21 +415,12 @@ static const char program_expected[] =
     "a lone thread's read: -1 ETIMEDOUT\n"
     "the ticker ran during every wait: yes\n";
 
-static void check_program(enum run_mode mode)
-{
-    struct run_opts opts = {.mode = mode, .timeout_s = 30};
-    struct run_result r;
-    run_program(&r, &opts, prog_path("api_timeout"), NULL);
-    cr_expect_eq(r.exit_code, 0, "exit %d (signal %d)\n%s", r.exit_code, r.term_signal, r.err);
-    cr_expect_str_eq(r.out, program_expected, "stderr:\n%s", r.err);
-    run_result_free(&r);
-}
-
 Test(timeout, linked_program_sees_intercepted_calls_cut_short)
 {
-    if (sanitized_build())
-        cr_skip_test("the ASan library is run through the preload list only");
-    check_program(RUN_NATIVE);
+    expect_linked_program(RUN_NATIVE, prog_path("api_timeout"), NULL, program_expected);
 }
 
-Test(timeout, program_under_the_preload_too) { check_program(RUN_SHIM); }
+Test(timeout, program_under_the_preload_too)
+{
+    expect_linked_program(RUN_SHIM, prog_path("api_timeout"), NULL, program_expected);
+}
