@@ -60,7 +60,7 @@ static void sleep_until(int64_t deadline)
 int gp__api_wait(const void *key, size_t *waiters, int64_t deadline)
 {
     if (deadline == 0)
-        return -gp__api_tried(EAGAIN);
+        return -gp__api_not_yet(EAGAIN);
     struct gp_thread *self = gp__current;
     gp__cancel_point();
     ++*waiters;
@@ -69,7 +69,7 @@ int gp__api_wait(const void *key, size_t *waiters, int64_t deadline)
     self->cancel_wait = false;
     --*waiters;
     gp__cancel_point();
-    return why == GP_WAKE_TIMEOUT ? -ETIMEDOUT : 0;
+    return why == GP_WAKE_TIMEOUT ? -gp__api_not_yet(ETIMEDOUT) : 0;
 }
 
 GP_PUBLIC int gp_spawn(gp_thread_t *out, void *(*fn)(void *), void *arg)
@@ -144,7 +144,7 @@ GP_PUBLIC int gp_join(gp_thread_t h, void **result)
         return r;
     gp__cancel_point();
     r = gp__sched_join(t, result, GP_NO_DEADLINE); /* the scope bounds it in there */
-    return r < 0 ? -r : 0;
+    return gp__api_not_yet(r < 0 ? -r : 0);
 }
 
 GP_PUBLIC int gp_detach(gp_thread_t h)
@@ -239,7 +239,7 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
         gp__sched_yield(); /* eventlet.sleep(0): the others' turn */
     }
     sleep_until(deadline);
-    return deadline < wanted ? ETIMEDOUT : 0;
+    return gp__api_not_yet(deadline < wanted ? ETIMEDOUT : 0);
 }
 
 /* gp_offload's call, in the pool's calling convention. */

@@ -22,12 +22,14 @@ static inline bool gp__api_deadline(int64_t timeout_ns, int64_t *deadline)
     return true;
 }
 
-/* What a call that only tried returns: a try that found nothing (EAGAIN) gives the other
- * green threads a turn, as the shim's calls do, so that a loop of tries freezes no one.
- * Called with no lock held. Returns r. */
-static inline int gp__api_tried(int r)
+/* What a call that waited or tried returns: one that found nothing (EAGAIN) or ran out of
+ * time (ETIMEDOUT) gives the other green threads a turn, as the shim's calls do, so that a
+ * loop of tries, or of waits in a timeout scope that has passed (which fail at once),
+ * freezes no one. At the end of the call, with no lock held and nothing registered: a
+ * cancellation request that comes meanwhile acts at the next cancellation point. Returns r. */
+static inline int gp__api_not_yet(int r)
 {
-    if (r == EAGAIN && gp__sched_green())
+    if ((r == EAGAIN || r == ETIMEDOUT) && gp__sched_green())
         gp__sched_yield();
     return r;
 }

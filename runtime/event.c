@@ -57,7 +57,7 @@ GP_PUBLIC int gp_event_wait(gp_event_t *e, void **value, int64_t timeout_ns)
     gp__xobj_unlock(&e->x);
     if (r == 0 && value)
         *value = w.value;
-    return gp__api_tried(r);
+    return gp__api_not_yet(r);
 }
 
 GP_PUBLIC bool gp_event_ready(const gp_event_t *e)

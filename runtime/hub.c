@@ -241,15 +241,10 @@ static enum gp_wake park_until(int64_t deadline)
     if (deadline == GP_NO_DEADLINE)
         return gp__sched_park();
     struct timed_park p = {.thread = gp__current};
-    for (bool first = true;; first = false) {
+    for (;;) {
         int64_t left = deadline - gp__now_ns();
         if (left <= 0) {
             gp__current->park.what = GP_PARK_NONE; /* as after a park (inspect.h) */
-            /* A wait whose deadline had passed before it began (a timeout scope that
-             * expired, say) still gives the others a turn: a program that retries it in a
-             * loop must not freeze every green thread. */
-            if (first)
-                gp__sched_yield();
             return GP_WAKE_TIMEOUT;
         }
         /* libev measures the timer from its cached loop time, which is as old as the last

@@ -108,7 +108,7 @@ GP_PUBLIC int gp_queue_put(gp_queue_t *q, void *item, int64_t timeout_ns)
         return r;
     r = put_locked(q, item, timeout_ns);
     gp__xobj_unlock(&q->x);
-    return gp__api_tried(r);
+    return gp__api_not_yet(r);
 }
 
 static int get_locked(struct gp_queue *q, void **item, int64_t timeout_ns)
@@ -143,7 +143,7 @@ GP_PUBLIC int gp_queue_get(gp_queue_t *q, void **item, int64_t timeout_ns)
         return r;
     r = get_locked(q, item, timeout_ns);
     gp__xobj_unlock(&q->x);
-    return gp__api_tried(r);
+    return gp__api_not_yet(r);
 }
 
 GP_PUBLIC int gp_queue_close(gp_queue_t *q)

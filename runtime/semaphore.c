@@ -47,7 +47,7 @@ GP_PUBLIC int gp_sem_acquire(gp_sem_t *s, int64_t timeout_ns)
         r = gp__xwait(&s->x, &s->waiters, &w, timeout_ns);
     }
     gp__xobj_unlock(&s->x);
-    return gp__api_tried(r);
+    return gp__api_not_yet(r);
 }
 
 GP_PUBLIC int gp_sem_release(gp_sem_t *s)

@@ -103,7 +103,7 @@ void gp__xwake_all(struct gp_list *list, int result, void *value)
 static bool wait_green(struct gp_xobj *o, struct gp_xwaiter *w, int64_t deadline)
 {
     struct gp_thread *self = w->green;
-    for (bool parked = false;; parked = true) {
+    for (;;) {
         if (w->done)
             break;
         if (gp__cancel_due()) {
@@ -115,9 +115,7 @@ static bool wait_green(struct gp_xobj *o, struct gp_xwaiter *w, int64_t deadline
             gp__xobj_unlock(o);
             gp__cancel_exit(PTHREAD_CANCELED);
         }
-        /* A deadline already passed still parks once: the park gives the others a turn
-         * (hub.c), so that a loop of waits in an expired timeout scope freezes no one. */
-        if (parked && gp__now_ns() >= deadline)
+        if (gp__now_ns() >= deadline)
             return false;
         self->cancel_wait = true;
         gp__inspect_say(GP_PARK_QUEUE, o);

@@ -112,7 +112,10 @@ GP_EXPORT unsigned sleep(unsigned seconds)
         return 0;
     }
     /* As glibc's sleep: the whole seconds left, and errno says EINTR (or ETIMEDOUT: the
-     * timeout scope ended it). */
+     * timeout scope ended it, and the others get a turn, as after every call that ran out
+     * of time: `while ((left = sleep(left)))` in a scope that has passed freezes no one). */
+    if (r == ETIMEDOUT)
+        gp__sched_yield();
     errno = r;
     return (unsigned)rem.tv_sec;
 }

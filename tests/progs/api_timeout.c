@@ -369,6 +369,19 @@ static void more_calls(void)
     print_result("own sigtimedwait timeout first", r, scoped_errno);
 }
 
+/* In a scope that has passed, sleep returns at once, and still gives the others a turn: a
+ * loop of sleeps waiting for another thread's work freezes no one. */
+static void sleep_loop(void)
+{
+    int before = ticks;
+    gp_timeout_push(0);
+    for (int rounds = 0; ticks == before && rounds < 1000000; rounds++)
+        sleep(5);
+    gp_timeout_pop();
+    printf("sleep in a loop in a passed scope lets the others run: %s\n",
+           ticks != before ? "yes" : "no");
+}
+
 /* ---- exit paths ---- */
 
 static pthread_key_t exit_key;
@@ -429,6 +442,7 @@ int main(void)
     join();
     own_timeout_and_nesting();
     more_calls();
+    sleep_loop();
     exit_paths();
     stop_ticking = true;
     if (gp_join(t, NULL))
