@@ -50,3 +50,7 @@ Test(valgrind, cxx_unwinding) { check_under_valgrind("thr_cxx"); }
 Test(valgrind, thread_specific_data) { check_under_valgrind("thr_keys"); }
 Test(valgrind, thread_local_objects) { check_under_valgrind("tls_cxx"); }
 Test(valgrind, libc_thread_state_and_malloc) { check_under_valgrind("tls_libc"); }
+/* The explicit API (greenpatch.h): linked programs, under the preload of the same library. */
+Test(valgrind, api_threads_pools_and_piles) { check_under_valgrind("api_threads"); }
+Test(valgrind, api_queues_events_and_semaphores) { check_under_valgrind("api_objects"); }
+Test(valgrind, api_timeout_scopes) { check_under_valgrind("api_timeout"); }
