@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { THREADS = 200 };
@@ -57,6 +58,28 @@ static const char **as_server_user(const char **argv, const char *program)
     return argv + n;
 }
 
+/* postgres listens before it has finished starting, and refuses connections meanwhile
+ * ("the database system is starting up"): ready once its log says so, within timeout_s
+ * seconds, and while the server still runs. */
+static bool wait_until_ready(const char *log, pid_t pid, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 20; i++) {
+        FILE *f = fopen(log, "r");
+        char line[1024];
+        bool ready = false;
+        while (f && !ready && fgets(line, sizeof line, f))
+            ready = strstr(line, "ready to accept connections") != NULL;
+        if (f)
+            fclose(f);
+        if (ready)
+            return true;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return false;
+        usleep(50000);
+    }
+    return false;
+}
+
 /* Makes a cluster with initdb and starts postgres on a free port; returns the port. */
 static int start_postgres(void)
 {
@@ -95,7 +118,8 @@ static int start_postgres(void)
         "-c", "logging_collector=off", NULL};
     memcpy(a, pg_args, sizeof pg_args);
     server = compat_start(RUN_NATIVE, pg_argv, NULL, log);
-    cr_assert(compat_wait_port(port, server, 30), "postgres did not start: see %s", log);
+    cr_assert(compat_wait_port(port, server, 30) && wait_until_ready(log, server, 30),
+              "postgres did not start: see %s", log);
     free(initdb);
     free(postgres);
     return port;
