@@ -5,12 +5,13 @@
  * Prints "ns NS": nanoseconds per create + join, after a warm-up of a tenth of the loop.
  * Usage: thread_create single|batch [ITERATIONS]   (default 20000; batch rounds it up to
  * whole batches) */
+#include "bench.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { BATCH = 100 };
 
@@ -54,13 +55,6 @@ static void loop(int batch, long n)
         for (int i = 0; i < BATCH; i++)
             join(t[i], (uintptr_t)i);
     }
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 int main(int argc, char **argv)

@@ -35,12 +35,6 @@ enum { PAGES = 11, URLS = PAGES + 1, POOL_SIZE = 4 };
 
 static struct green_server server;
 
-static void fail(const char *what, int err)
-{
-    fprintf(stderr, "crawler: %s: %s\n", what, strerror(err));
-    exit(1);
-}
-
 /* ---- The server ---------------------------------------------------------------------- */
 
 /* Answers one request and closes the connection, as HTTP/1.0 does. Each connection is
@@ -122,20 +116,20 @@ int main(void)
     gp_pile_t *pile;
     int err;
     if ((err = gp_pool_create(&pool, POOL_SIZE)) != 0 || (err = gp_pile_create(&pile, pool)) != 0)
-        fail("create", err);
+        die_with("create", err);
 
     /* Spawns every fetch. Once 4 run, each gp_pile_spawn waits until one has finished:
      * the green threads run while main waits there. */
     for (int i = 0; i < URLS; i++)
         if ((err = gp_pile_spawn(pile, fetch, (void *)(intptr_t)i, GP_FOREVER)) != 0)
-            fail("gp_pile_spawn", err);
+            die_with("gp_pile_spawn", err);
 
     /* The results, in the order the fetches were spawned; gp_pile_next waits for each.
      * ENOENT: every result has been taken. */
     void *result;
     for (int i = 0; (err = gp_pile_next(pile, &result, GP_FOREVER)) != ENOENT; i++) {
         if (err != 0)
-            fail("gp_pile_next", err);
+            die_with("gp_pile_next", err);
         printf("GET %s -> %s\n", urls[i], (char *)result);
         free(result);
     }
@@ -147,7 +141,7 @@ int main(void)
     /* The pool's threads may still be on their way out: wait for them, then free. */
     if ((err = gp_pool_waitall(pool, GP_FOREVER)) != 0 || (err = gp_pile_destroy(pile)) != 0 ||
         (err = gp_pool_destroy(pool)) != 0)
-        fail("destroy", err);
+        die_with("destroy", err);
 
     /* The server waits in accept() for ever: gp_kill ends it there (green_server.h). */
     printf("the server stopped in accept(): %s\n", green_server_stop(&server) ? "yes" : "no");

@@ -57,10 +57,8 @@ static inline void green_server_start(struct green_server *server, void *(*serve
     server->listen_fd = listen_on_port(0, &server->port);
     server->serve = serve;
     int err = gp_spawn(&server->accept_thread, accept_loop, server);
-    if (err != 0) {
-        errno = err;
-        die("gp_spawn");
-    }
+    if (err != 0)
+        die_with("gp_spawn", err);
 }
 
 /* Ends the accept loop (gp_kill: it wakes in accept() and exits there) and closes the

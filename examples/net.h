@@ -23,6 +23,14 @@ static inline void die(const char *what)
     exit(1);
 }
 
+/* die() for the calls that return their error number instead of setting errno (the
+ * pthread functions, greenpatch.h's). */
+static inline void die_with(const char *what, int err)
+{
+    errno = err;
+    die(what);
+}
+
 /* Listens on 127.0.0.1:port (0: a port the kernel picks) and stores the port it got in
  * *bound (if not NULL). */
 static inline int listen_on_port(unsigned port, unsigned *bound)

@@ -52,12 +52,6 @@ static atomic_bool computing;   /* the computation is under way */
 static atomic_bool may_stop;    /* the chatty and impatient clients are done */
 static atomic_int worker_tid;   /* the OS thread the computation ran on */
 
-static void fail(const char *what, int err)
-{
-    fprintf(stderr, "offload_server: %s: %s\n", what, strerror(err));
-    exit(1);
-}
-
 /* ---- The computation, on a worker thread ---------------------------------------------- */
 
 static double seconds_now(void)
@@ -195,7 +189,7 @@ int main(void)
 
     int err;
     if ((err = gp_event_create(&started)) != 0 || (err = gp_event_create(&computed)) != 0)
-        fail("gp_event_create", err);
+        die_with("gp_event_create", err);
     green_server_start(&server, serve);
 
     /* Everyone starts, in this order, once main waits. */
@@ -203,14 +197,14 @@ int main(void)
     if ((err = gp_spawn(&computing_thread, computation, NULL)) != 0 ||
         (err = gp_spawn(&impatient, impatient_client, NULL)) != 0 ||
         (err = gp_spawn(&patient, patient_client, NULL)) != 0)
-        fail("gp_spawn", err);
+        die_with("gp_spawn", err);
     for (int i = 0; i < CLIENTS; i++)
         if ((err = gp_spawn(&chatty[i], chatty_client, (void *)(intptr_t)(i + 1))) != 0)
-            fail("gp_spawn", err);
+            die_with("gp_spawn", err);
 
     /* Main waits too: everyone runs. */
     if ((err = gp_event_wait(started, NULL, GP_FOREVER)) != 0)
-        fail("gp_event_wait", err);
+        die_with("gp_event_wait", err);
     printf("the computation runs on another OS thread: %s\n",
            atomic_load(&worker_tid) != gettid() ? "yes" : "no");
 
@@ -218,7 +212,7 @@ int main(void)
     void *result;
     for (int i = 0; i < CLIENTS; i++) {
         if ((err = gp_join(chatty[i], &result)) != 0)
-            fail("gp_join", err);
+            die_with("gp_join", err);
         struct tally *t = result;
         printf("client %d: %d answers, %s, %s\n", i + 1, t ? t->answers : 0,
                t && t->right == HELLOS ? "all right" : "NOT ALL RIGHT",
@@ -227,17 +221,17 @@ int main(void)
         free(t);
     }
     if ((err = gp_join(impatient, &result)) != 0)
-        fail("gp_join", err);
+        die_with("gp_join", err);
     printf("the impatient client gave up on \"result?\": %s\n", strerror((int)(intptr_t)result));
 
     /* Now the computation may end; its green thread sends the result to the server's
      * threads that wait for it. */
     atomic_store(&may_stop, true);
     if ((err = gp_join(computing_thread, &result)) != 0)
-        fail("gp_join", err);
+        die_with("gp_join", err);
     printf("the computation returned pi = %.5f\n", *(double *)result);
     if ((err = gp_join(patient, &result)) != 0)
-        fail("gp_join", err);
+        die_with("gp_join", err);
     printf("the patient client got: %s", (char *)result);
 
     printf("the server stopped in accept(): %s\n", green_server_stop(&server) ? "yes" : "no");

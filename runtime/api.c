@@ -170,8 +170,6 @@ GP_PUBLIC int gp_kill(gp_thread_t h)
     int r = resolve(h, &t);
     if (r)
         return r;
-    if (t->state == GP_DEAD)
-        return 0;
     if (!t->fiber.started) {
         /* It has not run: it never will, and ends as soon as it gets its turn (running
          * nothing of the program's: it registered no cleanup handler and no key). */
@@ -239,7 +237,7 @@ GP_PUBLIC int gp_sleep(uint64_t nsec)
         gp__sched_yield(); /* eventlet.sleep(0): the others' turn */
     }
     sleep_until(deadline);
-    return gp__api_not_yet(deadline < wanted ? ETIMEDOUT : 0);
+    return gp__api_not_yet(gp__timeout_cut(wanted) ? ETIMEDOUT : 0);
 }
 
 /* gp_offload's call, in the pool's calling convention. */

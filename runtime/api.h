@@ -5,21 +5,29 @@
 #define GP_API_H
 
 #include "clock.h"
+#include "greenpatch.h"
 #include "scheduler.h"
+#include "timeout.h"
 
 #include <errno.h>
 #include <stdint.h>
 
 #define GP_PUBLIC __attribute__((visibility("default")))
 
-/* The deadline for a call's timeout_ns (GP_FOREVER, 0 for a try, or > 0), before the scope
- * bounds it. Returns false for a timeout out of range (negative, not GP_FOREVER). */
-static inline bool gp__api_deadline(int64_t timeout_ns, int64_t *deadline)
+/* A call's timeout_ns is GP_FOREVER, 0 (a try) or positive; anything else is EINVAL. */
+static inline bool gp__api_timeout_ok(int64_t timeout_ns)
 {
-    if (timeout_ns < 0 && timeout_ns != -1)
-        return false;
-    *deadline = timeout_ns < 0 ? GP_NO_DEADLINE : timeout_ns == 0 ? 0 : gp__deadline_after(timeout_ns);
-    return true;
+    return timeout_ns >= 0 || timeout_ns == GP_FOREVER;
+}
+
+/* The deadline of a wait for a valid timeout_ns, bounded by the calling green thread's
+ * timeout scope (timeout.h); a try's 0 stays 0. */
+static inline int64_t gp__api_deadline(int64_t timeout_ns)
+{
+    if (timeout_ns == 0)
+        return 0;
+    return gp__timeout_bound(timeout_ns == GP_FOREVER ? GP_NO_DEADLINE
+                                                      : gp__deadline_after(timeout_ns));
 }
 
 /* What a call that waited or tried returns: one that found nothing (EAGAIN) or ran out of

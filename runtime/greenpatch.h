@@ -137,7 +137,7 @@ int gp_sleep(uint64_t nsec);
  * process-shared semaphore's timed wait end on the worker at the deadline. The first push
  * when no green thread exists yet makes the caller's OS thread the scheduler's, as
  * gp_spawn does. Returns 0, EOVERFLOW (too deeply nested), EPERM (not a green thread:
- * another OS thread than the scheduler's, a signal handler on the hub, or the library
+ * another OS thread than the scheduler's, a signal handler run at once, or the library
  * disabled). */
 int gp_timeout_push(uint64_t nsec);
 
@@ -207,7 +207,8 @@ int gp_pile_spawn(gp_pile_t *pile, void *(*fn)(void *), void *arg, int64_t timeo
 int gp_pile_next(gp_pile_t *pile, void **result, int64_t timeout_ns);
 
 /* Frees a pile once none of its calls runs. Returns 0, EBUSY (a call still runs, or a
- * thread waits in gp_pile_next). Results not taken are dropped. */
+ * thread waits in gp_pile_next or for room in gp_pile_spawn). Results not taken are
+ * dropped. */
 int gp_pile_destroy(gp_pile_t *pile);
 
 /* ---- Queues, events, semaphores ---------------------------------------------------------

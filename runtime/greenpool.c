@@ -47,22 +47,11 @@ struct gp_pile {
     struct gp_pool *pool;     /* its calls run there, or NULL: no limit */
     struct pile_call *oldest; /* calls whose result is not taken yet, oldest first */
     struct pile_call **end;   /* &the youngest's next, or &oldest */
-    size_t running;           /* its calls not yet ended */
     size_t waiters;           /* threads waiting in gp_pile_next or for room in gp_pile_spawn */
 };
 
 static bool is_pool(const struct gp_pool *pool) { return pool && pool->magic == POOL_MAGIC; }
 static bool is_pile(const struct gp_pile *pile) { return pile && pile->magic == PILE_MAGIC; }
-
-/* The deadline of a wait for timeout_ns, bounded by the caller's scope; false when the
- * timeout is out of range. */
-static bool wait_deadline(int64_t timeout_ns, int64_t *deadline)
-{
-    if (!gp__api_deadline(timeout_ns, deadline))
-        return false;
-    *deadline = gp__timeout_bound(*deadline);
-    return true;
-}
 
 static void call_ended(struct gp_pool *pool)
 {
@@ -79,7 +68,6 @@ static void pile_call_ended(struct gp_thread *t)
     struct gp_pile *pile = c->pile;
     c->done = true;
     c->result = t->result;
-    pile->running--;
     gp__waitq_wake(pile, INT_MAX);
     if (pile->pool)
         call_ended(pile->pool);
@@ -102,11 +90,11 @@ static struct gp_pool *pool_of(const struct gp_thread *t)
 static int start_call(struct gp_pool *pool, size_t *waiters, void *(*fn)(void *), void *arg,
                       int64_t timeout_ns, void (*hook)(struct gp_thread *), void *hook_arg)
 {
-    int64_t deadline;
-    if (!fn || !wait_deadline(timeout_ns, &deadline))
+    if (!fn || !gp__api_timeout_ok(timeout_ns))
         return -EINVAL;
     if (!gp__api_may_manage())
         return -EPERM;
+    int64_t deadline = gp__api_deadline(timeout_ns);
     while (pool && pool->running >= pool->size) {
         int r = gp__api_wait(pool, waiters, deadline);
         if (r < 0 && pool->running >= pool->size)
@@ -145,11 +133,11 @@ GP_PUBLIC int gp_pool_spawn(gp_pool_t *pool, void *(*fn)(void *), void *arg, int
 
 GP_PUBLIC int gp_pool_waitall(gp_pool_t *pool, int64_t timeout_ns)
 {
-    int64_t deadline;
-    if (!is_pool(pool) || !wait_deadline(timeout_ns, &deadline))
+    if (!is_pool(pool) || !gp__api_timeout_ok(timeout_ns))
         return EINVAL;
     if (!gp__api_may_manage())
         return EPERM;
+    int64_t deadline = gp__api_deadline(timeout_ns);
     if (pool->running && pool_of(gp__current) == pool)
         return EDEADLK;
     while (pool->running) {
@@ -207,7 +195,6 @@ GP_PUBLIC int gp_pile_spawn(gp_pile_t *pile, void *(*fn)(void *), void *arg, int
         free(c);
         return -r;
     }
-    pile->running++;
     *pile->end = c;
     pile->end = &c->next;
     return 0;
@@ -227,11 +214,11 @@ static void take_oldest(struct gp_pile *pile, void **result)
 
 GP_PUBLIC int gp_pile_next(gp_pile_t *pile, void **result, int64_t timeout_ns)
 {
-    int64_t deadline;
-    if (!is_pile(pile) || !wait_deadline(timeout_ns, &deadline))
+    if (!is_pile(pile) || !gp__api_timeout_ok(timeout_ns))
         return EINVAL;
     if (!gp__api_may_manage())
         return EPERM;
+    int64_t deadline = gp__api_deadline(timeout_ns);
     /* Another thread may take the oldest result while this one waits: look afresh after
      * every wait. */
     for (int r = 0;;) {
@@ -244,7 +231,7 @@ GP_PUBLIC int gp_pile_next(gp_pile_t *pile, void **result, int64_t timeout_ns)
         }
         if (r < 0)
             return -r;
-        if (gp__current->exit_hook_arg == c)
+        if (gp__current->exit_hook == pile_call_ended && gp__current->exit_hook_arg == c)
             return EDEADLK; /* the call waits for its own result */
         r = gp__api_wait(pile, &pile->waiters, deadline);
     }
@@ -254,8 +241,11 @@ GP_PUBLIC int gp_pile_destroy(gp_pile_t *pile)
 {
     if (!is_pile(pile))
         return EINVAL;
-    if (pile->running || pile->waiters)
+    if (pile->waiters)
         return EBUSY;
+    for (struct pile_call *c = pile->oldest; c; c = c->next)
+        if (!c->done)
+            return EBUSY; /* a call still runs: its result is not in yet */
     while (pile->oldest)
         take_oldest(pile, NULL);
     if (pile->pool)

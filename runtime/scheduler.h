@@ -7,6 +7,7 @@
 #define GP_SCHED_H
 
 #include "fiber.h"
+#include "greenpatch.h"
 #include "list.h"
 
 #include <limits.h>
@@ -19,9 +20,6 @@
 #include <unwind.h>
 
 #define GP_THREAD_MAGIC 0x67726e74u /* "grnt" */
-
-/* How deeply timeout scopes nest (greenpatch.h's GP_TIMEOUT_DEPTH; timeout.c checks). */
-#define GP_SCHED_TIMEOUT_DEPTH 8
 
 /* Mutex owners are TIDs natively. Green threads other than main get lock ids from here up,
  * above the kernel's largest pid (2^22), so that a mutex held by a real OS thread is never
@@ -140,8 +138,8 @@ struct gp_thread {
     /* The explicit API (greenpatch.h). */
     int64_t timeout_deadline;       /* timeout.h: the innermost scope's deadline (clock.h),
                                      * GP_NO_DEADLINE when none is open */
-    int64_t timeout_stack[GP_SCHED_TIMEOUT_DEPTH]; /* timeout.h: each open scope's deadline,
-                                     * outermost first, never later than the one before */
+    int64_t timeout_stack[GP_TIMEOUT_DEPTH]; /* timeout.h: the deadline in force before each
+                                     * open scope, outermost first: what its pop restores */
     unsigned timeout_depth;         /* how many scopes are open */
     bool has_handle;                /* in handles.c's table: the API handed out its id */
     struct gp_thread *handle_next;  /* the next thread of its bucket there, not owned */
@@ -181,7 +179,7 @@ static inline bool gp__sched_others(void)
     /* A thread alone under a timeout scope (timeout.h) waits through the hub too, or its
      * plain call would block past the scope's deadline. */
     return gp__sched_green() &&
-           (gp__sched_live > 1 || gp__current->timeout_deadline != INT64_MAX);
+           (gp__sched_live > 1 || gp__current->timeout_depth != 0);
 }
 
 /* Makes the calling OS thread the scheduler's and its flow the main green thread, as the

@@ -1,24 +1,17 @@
 /* See timeout.h: the public calls of timeout scopes (greenpatch.h). */
 #include "timeout.h"
 
-#include "config.h"
+#include "api.h"
 #include "greenpatch.h"
 #include "init.h"
 
-#define GP_PUBLIC __attribute__((visibility("default")))
-
-_Static_assert(GP_SCHED_TIMEOUT_DEPTH == GP_TIMEOUT_DEPTH, "scope stack size");
-
 /* The calling green thread, starting the scheduler for a program's main thread before any
- * spawn, as gp_spawn does; NULL (EPERM) for any other OS thread, the hub, or when the
- * library is disabled. */
+ * spawn, as gp_spawn does; NULL (EPERM) where gp_spawn would say EPERM too. */
 static struct gp_thread *scope_owner(void)
 {
-    if (!gp__init() || gp__config.disabled)
+    if (!gp__init() || !gp__api_may_manage() || gp__sched_start() < 0)
         return NULL;
-    if (!gp__current && !gp__sched_main() && gp__sched_start() < 0)
-        return NULL;
-    return gp__sched_green() ? gp__current : NULL;
+    return gp__current;
 }
 
 GP_PUBLIC int gp_timeout_push(uint64_t nsec)
@@ -31,7 +24,7 @@ GP_PUBLIC int gp_timeout_push(uint64_t nsec)
     int64_t deadline = gp__deadline_after(nsec > INT64_MAX ? INT64_MAX : (int64_t)nsec);
     if (deadline > t->timeout_deadline)
         deadline = t->timeout_deadline; /* an inner scope never extends an outer one */
-    t->timeout_stack[t->timeout_depth++] = deadline;
+    t->timeout_stack[t->timeout_depth++] = t->timeout_deadline; /* what the pop restores */
     t->timeout_deadline = deadline;
     return 0;
 }
@@ -42,9 +35,7 @@ GP_PUBLIC int gp_timeout_pop(void)
     if (!t || !t->timeout_depth)
         return EINVAL;
     bool passed = gp__now_ns() >= t->timeout_deadline;
-    t->timeout_depth--;
-    t->timeout_deadline =
-        t->timeout_depth ? t->timeout_stack[t->timeout_depth - 1] : GP_NO_DEADLINE;
+    t->timeout_deadline = t->timeout_stack[--t->timeout_depth];
     return passed ? ETIMEDOUT : 0;
 }
 

@@ -8,7 +8,6 @@
 #include "inspect.h"
 #include "real.h"
 #include "scheduler.h"
-#include "timeout.h"
 #include "waitq.h"
 
 #include <errno.h>
@@ -44,7 +43,7 @@ int gp__xobj_lock(struct gp_xobj *o, uint32_t magic)
 
 int gp__xobj_enter(struct gp_xobj *o, uint32_t magic, int64_t timeout_ns)
 {
-    if (timeout_ns < 0 && timeout_ns != GP_FOREVER)
+    if (!gp__api_timeout_ok(timeout_ns))
         return EINVAL;
     if (timeout_ns != 0)
         gp__cancel_point(); /* a wait: a cancellation point even when it need not wait */
@@ -160,9 +159,7 @@ int gp__xwait(struct gp_xobj *o, struct gp_list *list, struct gp_xwaiter *w,
               int64_t timeout_ns)
 {
     bool green = gp__sched_green();
-    int64_t deadline = timeout_ns == GP_FOREVER ? GP_NO_DEADLINE : gp__deadline_after(timeout_ns);
-    if (green)
-        deadline = gp__timeout_bound(deadline); /* the caller's timeout scope */
+    int64_t deadline = gp__api_deadline(timeout_ns); /* a try never gets here */
     w->green = green ? gp__current : NULL;
     w->cond = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     w->unpark = (struct gp_hub_unpark){0};

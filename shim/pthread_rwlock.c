@@ -31,10 +31,6 @@
 static int lock(pthread_rwlock_t *l, bool write, int64_t deadline)
 {
     int saved = errno;
-    /* The timeout scope (runtime/timeout.h) bounds a timed lock's wait only: callers of a
-     * lock without a timeout do not look at its result, and would go on unlocked. */
-    if (deadline != GP_NO_DEADLINE)
-        deadline = gp__timeout_bound(deadline);
     return gp_return_error(gp__rwlock_lock(l, write, deadline), saved);
 }
 
@@ -45,7 +41,10 @@ static int lock_until(pthread_rwlock_t *l, bool write, clockid_t clock,
     if ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) || !gp__timespec_valid(abstime))
         return EINVAL;
     int64_t deadline = gp__deadline_from_abs(clock, abstime);
-    return lock(l, write, deadline > 0 ? deadline : 1); /* 0 would mean a try-lock */
+    /* 0 would mean a try-lock. The timeout scope (runtime/timeout.h) bounds timed locks
+     * only: callers of a lock without a timeout do not look at its result, and would go on
+     * unlocked. */
+    return lock(l, write, gp__timeout_bound(deadline > 0 ? deadline : 1));
 }
 
 GP_EXPORT_VERSIONS(pthread_rwlock_rdlock, "GLIBC_2.34", "GLIBC_2.2.5")

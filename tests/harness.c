@@ -363,10 +363,10 @@ void expect_linked_program(enum run_mode mode, const char *path, const char *con
 {
     if (mode == RUN_NATIVE && sanitized_build())
         cr_skip_test("the ASan library is run through the preload list only");
-    struct run_opts opts = {.mode = mode, .env = env, .timeout_s = 30};
     struct run_result r;
-    run_program(&r, &opts, path, NULL);
+    run_in_mode(&r, mode, path, NULL, env, NULL);
     const char *how = mode == RUN_SHIM ? "under the preload" : "linked";
+    expect_finished(&r, path, how);
     cr_expect_eq(r.exit_code, 0, "%s %s: exit %d (signal %d)\n%s", path, how, r.exit_code,
                  r.term_signal, r.err);
     cr_expect_str_eq(r.out, want, "%s %s: stderr:\n%s", path, how, r.err);

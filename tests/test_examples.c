@@ -76,6 +76,8 @@ ParameterizedTestParameters(examples, print_what_they_promise)
 
 ParameterizedTest(struct example_run *run, examples, print_what_they_promise)
 {
+    /* offload_server computes for up to 8 s, longer in the sanitized build. */
+    prog_timeout_s = 2 * PROG_TIMEOUT_S;
     expect_linked_program(run->mode, example_path(examples[run->example].name), NULL,
                           examples[run->example].want);
 }
