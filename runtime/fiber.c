@@ -42,18 +42,23 @@
 enum { CACHED_STACKS = 1024 };
 
 struct cached_stack {
-    struct gp_list link; /* on stack_cache.free; lives at the top of the cached stack */
-    bool trimmed;        /* its pages below the top GP_FIBER_KEPT_BYTES are given back */
+    struct gp_list link; /* on stack_cache.hot or .cold; lives at the top of the cached stack */
     struct gp_stack stack;
 };
 
+/* Cached stacks are released hot (with their pages) and turn cold when trimmed, oldest
+ * first: every hot one is more recent than every cold one. */
 static struct {
-    struct gp_list free; /* struct cached_stack, most recently released first */
-    size_t count;
-    size_t untrimmed; /* how many of them are not trimmed */
+    struct gp_list hot;  /* struct cached_stack, untrimmed, most recently released first */
+    struct gp_list cold; /* trimmed: pages below the top GP_FIBER_KEPT_BYTES given back;
+                          * most recently trimmed first */
+    size_t count;        /* on both lists */
+    size_t hot_count;
     int guard_mode; /* 0: not probed, 1: MADV_GUARD_INSTALL, 2: mprotect */
     int thp_always; /* -1: not read yet; 1: THP "always" (stacks need MADV_NOHUGEPAGE) */
-} stack_cache = {.free = {&stack_cache.free, &stack_cache.free}, .thp_always = -1};
+} stack_cache = {.hot = {&stack_cache.hot, &stack_cache.hot},
+               .cold = {&stack_cache.cold, &stack_cache.cold},
+               .thp_always = -1};
 
 static size_t page_size(void)
 {
@@ -107,19 +112,29 @@ static void register_with_valgrind(struct gp_stack *s)
     s->vg_id = VALGRIND_STACK_REGISTER(s->base, s->base + s->size);
 }
 
-static bool take_cached(struct gp_stack *s, size_t size, size_t guard)
+/* Takes the first stack of list of that size and guard into *s. */
+static bool take_from(struct gp_list *list, struct gp_stack *s, size_t size, size_t guard)
 {
-    for (struct gp_list *n = stack_cache.free.next; n != &stack_cache.free; n = n->next) {
+    for (struct gp_list *n = list->next; n != list; n = n->next) {
         struct cached_stack *c = GP_CONTAINER_OF(n, struct cached_stack, link);
         if (c->stack.size == size && c->stack.guard == guard) {
             *s = c->stack;
             gp__list_remove(n);
             stack_cache.count--;
-            stack_cache.untrimmed -= !c->trimmed;
             return true;
         }
     }
     return false;
+}
+
+/* The most recently released stack that fits, a hot one first. */
+static bool take_cached(struct gp_stack *s, size_t size, size_t guard)
+{
+    if (take_from(&stack_cache.hot, s, size, guard)) {
+        stack_cache.hot_count--;
+        return true;
+    }
+    return take_from(&stack_cache.cold, s, size, guard);
 }
 
 /* Fresh stacks are cut from chunks mapped several at a time, as many as have been mapped
@@ -137,8 +152,11 @@ static struct {
 
 static char *map_fresh(size_t map_size)
 {
-    if (chunk.map_size != map_size)
+    if (chunk.map_size != map_size) {
+        if (chunk.left) /* the other size's stacks never handed out */
+            munmap(chunk.next, chunk.left * chunk.map_size);
         chunk = (__typeof__(chunk)){.map_size = map_size};
+    }
     if (chunk.left == 0) {
         size_t n = chunk.run < 1 ? 1 : chunk.run < MAX_CHUNK_STACKS ? chunk.run : MAX_CHUNK_STACKS;
         for (;; n = 1) {
@@ -191,18 +209,16 @@ void gp__fiber_stack_adopt(struct gp_stack *s, void *addr, size_t size)
     register_with_valgrind(s);
 }
 
-/* Trims the oldest untrimmed cached stacks until no more than keep are left untrimmed. */
+/* Trims the oldest hot stacks until no more than keep are left hot. */
 static void trim_to(size_t keep)
 {
-    for (struct gp_list *n = stack_cache.free.prev;
-         n != &stack_cache.free && stack_cache.untrimmed > keep; n = n->prev) {
+    for (; stack_cache.hot_count > keep; stack_cache.hot_count--) {
+        struct gp_list *n = stack_cache.hot.prev;
         struct cached_stack *c = GP_CONTAINER_OF(n, struct cached_stack, link);
-        if (c->trimmed)
-            continue;
         if (c->stack.size > GP_FIBER_KEPT_BYTES)
             (void)madvise(c->stack.base, c->stack.size - GP_FIBER_KEPT_BYTES, MADV_DONTNEED);
-        c->trimmed = true;
-        stack_cache.untrimmed--;
+        gp__list_remove(n);
+        gp__list_push_front(&stack_cache.cold, n);
     }
 }
 
@@ -223,19 +239,17 @@ void gp__fiber_stack_release(struct gp_stack *s)
     /* The cache entry lives in the cached stack's own top bytes: caching allocates nothing. */
     struct cached_stack *c = (struct cached_stack *)(s->base + s->size) - 1;
     c->stack = *s;
-    c->trimmed = false;
-    gp__list_push_front(&stack_cache.free, &c->link);
+    gp__list_push_front(&stack_cache.hot, &c->link);
     stack_cache.count++;
-    stack_cache.untrimmed++;
+    stack_cache.hot_count++;
     s->base = NULL;
-    if (stack_cache.untrimmed > GP_FIBER_UNTRIMMED_STACKS)
+    if (stack_cache.hot_count > GP_FIBER_UNTRIMMED_STACKS)
         trim_to(GP_FIBER_UNTRIMMED_STACKS);
 }
 
 void gp__fiber_stack_trim(void)
 {
-    if (stack_cache.untrimmed > GP_FIBER_HOT_STACKS)
-        trim_to(GP_FIBER_HOT_STACKS);
+    trim_to(GP_FIBER_HOT_STACKS);
 }
 
 bool gp__fiber_stack_guard_hit(const struct gp_stack *s, const void *addr)

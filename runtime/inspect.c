@@ -71,6 +71,7 @@ void gp__inspect_start(void)
         gp__config.dump_signal = 0; /* every call passes to libc: the signal stays the program's */
     if (!gp__config.dump_signal)
         return;
+    gp__real_bind_all(); /* on_signal writes through the table */
     if (gp__backtrace_install_handler(gp__config.dump_signal, on_signal) != 0)
         gp__diag("GREENPATCH_DUMP_SIGNAL: cannot install the handler of signal %d (%s): no "
                  "thread dump", gp__config.dump_signal, strerror(errno));

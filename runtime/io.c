@@ -457,6 +457,10 @@ static ssize_t read_op(struct io_op op, const struct iovec *iov, int iovcnt)
     int fd = op.wait.fd;
     struct iov_cursor c;
     cursor_init(&c, iov, iovcnt);
+    /* A read of nothing: the kernel answers at once (0, or EINVAL, EBADF), and an attempt
+     * through a socket receive would take a waiting datagram with it. */
+    if (c.left == 0)
+        return plain_call(&op, (struct iovec *)iov, iovcnt);
     ssize_t r = transfer_once(&op, c.iov, c.count, false);
     op.parts = 1;
     if (r > 0 && position(&op) >= 0)
@@ -514,12 +518,7 @@ ssize_t gp__io_read(int fd, void *buf, size_t count)
 
 ssize_t gp__io_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-    struct io_op op = file_op(fd, false, FORM_VECTOR, 0, 0);
-    struct iov_cursor c;
-    cursor_init(&c, iov, iovcnt);
-    if (c.left == 0) /* readv of nothing: the kernel returns 0 (or EINVAL, EBADF) at once */
-        return plain_call(&op, (struct iovec *)iov, iovcnt);
-    return read_op(op, iov, iovcnt);
+    return read_op(file_op(fd, false, FORM_VECTOR, 0, 0), iov, iovcnt);
 }
 
 ssize_t gp__io_writev(int fd, const struct iovec *iov, int iovcnt)

@@ -129,11 +129,15 @@ __attribute__((visibility("hidden"), used)) void *gp__real_bind(uintptr_t stub)
 
 void gp__real_bind_all(void)
 {
+    static bool all_bound;
+    if (__atomic_load_n(&all_bound, __ATOMIC_ACQUIRE))
+        return;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const void *stub = gp__real_stubs + i * STUB_SIZE;
         if (__atomic_load_n((void **)&gp__real + i, __ATOMIC_ACQUIRE) == stub)
             bind_slot(i);
     }
+    __atomic_store_n(&all_bound, true, __ATOMIC_RELEASE);
 }
 
 static __thread bool resolving;

@@ -356,10 +356,12 @@ extern struct gp_real gp__real;
  * in which case the caller must not use the table. */
 bool gp__real_resolve(void);
 
-/* Binds every name not bound yet. Called as the first green thread starts: from then on
- * the shim's own signal handling calls real functions inside signal handlers, where a
- * first-call lookup is not safe (dlsym takes the dynamic linker's lock, which the
- * interrupted code may be holding). A program that never makes a thread keeps the lazy
+/* Binds every name not bound yet, once. Called before anything the shim runs in a signal
+ * handler can call a real function there, where a first-call lookup is not safe (dlsym
+ * takes the dynamic linker's lock, which the interrupted code may be holding): when the
+ * first green thread starts (the shim's own signal handling), when the program installs a
+ * handler (it runs through the shim's trampoline, and its calls through the gates) and when
+ * the thread dump's handler is installed. A program that does none of these keeps the lazy
  * binding, as a lazily bound program's own calls are. */
 void gp__real_bind_all(void);
 

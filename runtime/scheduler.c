@@ -330,6 +330,7 @@ int gp__sched_spawn(struct gp_thread **out, const struct gp_spawn_opts *o,
     t->fiber.stack = stack;
     t->resolver = &top->resolver;
     if (gp__tls_spawned(t) < 0) {
+        t->magic = 0; /* the cached stack must not pass for a thread (gp__sched_lookup) */
         gp__fiber_stack_release(&stack);
         return -EAGAIN;
     }

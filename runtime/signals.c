@@ -532,6 +532,7 @@ int gp__signal_action(int sig, const struct sigaction *act, struct sigaction *ol
     if (act) {
         struct sigaction k = *act;
         if (has_handler(act)) {
+            gp__real_bind_all(); /* the handler's calls reach real functions: no dlsym there */
             k.sa_sigaction = trampoline;
             k.sa_flags |= SA_SIGINFO;
         }

@@ -10,10 +10,12 @@
 #include "init.h"
 #include "real.h"
 #include "scheduler.h"
+#include "signals.h"
 #include "sync.h"
 #include "waitq.h"
 
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -359,4 +361,31 @@ Test(runtime, sizes_parse_with_suffixes_and_reject_the_rest)
     const char *bad[] = {"", "banana", "-1", "12q", "64kb", " 64", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert(!gp__config_parse_size(bad[i], &v), "accepted \"%s\"", bad[i]);
+}
+
+/* ---- real functions -------------------------------------------------------------------- */
+
+/* How many slots of gp__real still hold their stub (runtime/real.c), which lives in this
+ * executable with the runtime; a bound slot points into libc. */
+static size_t slots_still_stubs(void)
+{
+    Dl_info self, info;
+    cr_assert(dladdr((void *)slots_still_stubs, &self));
+    void *const *slot = (void *const *)&gp__real;
+    size_t stubs = 0;
+    for (size_t i = 0; i < sizeof gp__real / sizeof *slot; i++)
+        stubs += dladdr(slot[i], &info) && info.dli_fbase == self.dli_fbase;
+    return stubs;
+}
+
+static void ignore_signal(int sig) { (void)sig; }
+
+/* A handler runs through the shim's trampoline and its calls reach the real functions: by
+ * then none may be a stub, whose first call would run dlsym inside the handler. */
+Test(runtime, installing_a_handler_binds_every_real_function)
+{
+    cr_assert_gt(slots_still_stubs(), 0, "the table starts lazily bound");
+    struct sigaction sa = {.sa_handler = ignore_signal};
+    cr_assert_eq(gp__signal_action(SIGUSR1, &sa, NULL), 0);
+    cr_expect_eq(slots_still_stubs(), 0);
 }

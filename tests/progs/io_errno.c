@@ -17,6 +17,7 @@
 
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 
 #define PIPE_CAPACITY 65536 /* Linux default; a blocking write of this much fits exactly */
 
@@ -157,6 +158,13 @@ static void check_zero_length_reads(void)
     ssize_t n = read(s[0], buf, 0);
     printf("read of 0 bytes with a datagram waiting: %zd\n", n);
     CHECK(n == 0, "read of 0 bytes");
+    struct iovec nothing = {.iov_base = buf, .iov_len = 0};
+    n = readv(s[0], &nothing, 1);
+    printf("readv of 0 bytes: %zd\n", n);
+    CHECK(n == 0, "readv of 0 bytes");
+    n = preadv2(s[0], &nothing, 1, -1, 0);
+    printf("preadv2 of 0 bytes at the current offset: %zd\n", n);
+    CHECK(n == 0, "preadv2 of 0 bytes");
     n = recv(s[0], buf, sizeof buf, 0);
     printf("then recv: %zd\n", n);
     CHECK(n == 3, "the datagram is still there");
