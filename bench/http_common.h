@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +63,30 @@ static int http_listen(const char *port)
     return fd;
 }
 
-/* Writes "accepted served\n" to path: connections accepted, and those that got at least
- * one response. Async-signal-safe (the servers call it from their SIGTERM handler). */
-static void http_write_counts(const char *path, long accepted, long served)
+/* Where the server writes its counts when it ends (its optional second argument). */
+static const char *http_counts_path;
+
+/* The start of a server's main, from its arguments "PORT [COUNTS]": SIGPIPE ignored (a
+ * client that goes away fails that connection's write, not the server). Returns the
+ * listening socket, or exits. */
+static int http_start(int argc, char **argv, const char *name)
 {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PORT [COUNTS]\n", name);
+        exit(2);
+    }
+    http_counts_path = argc > 2 ? argv[2] : NULL;
+    signal(SIGPIPE, SIG_IGN);
+    return http_listen(argv[1]);
+}
+
+/* Writes "accepted served\n" to the counts file, if one was given: connections accepted,
+ * and those that got at least one response. Async-signal-safe (the servers call it from
+ * their SIGTERM handler). */
+static void http_write_counts(long accepted, long served)
+{
+    if (!http_counts_path)
+        return;
     char text[48];
     size_t n = sizeof text;
     text[--n] = '\n';
@@ -77,7 +98,7 @@ static void http_write_counts(const char *path, long accepted, long served)
             text[--n] = (char)('0' + v[i] % 10);
         while ((v[i] /= 10) > 0);
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = open(http_counts_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
         if (write(fd, text + n, sizeof text - n) < 0)
             _exit(1);

@@ -20,14 +20,12 @@ struct conn {
     char out[HTTP_OUT];
 };
 
-static const char *counts_path;
 static long accepted, served;
 
 static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)loop, (void)w, (void)revents;
-    if (counts_path)
-        http_write_counts(counts_path, accepted, served);
+    http_write_counts(accepted, served);
     _exit(0);
 }
 
@@ -114,13 +112,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: http_libev PORT [COUNTS]\n");
-        return 2;
-    }
-    counts_path = argc > 2 ? argv[2] : NULL;
-    signal(SIGPIPE, SIG_IGN);
-    int listener = http_listen(argv[1]);
+    int listener = http_start(argc, argv, "http_libev");
     fcntl(listener, F_SETFL, O_NONBLOCK);
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     ev_io accept_io;

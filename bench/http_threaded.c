@@ -11,15 +11,13 @@
 #include <signal.h>
 #include <stdint.h>
 
-static const char *counts_path;
 static long accepted, served; /* atomically updated: threads run in parallel natively */
 
 static void on_term(int sig)
 {
     (void)sig;
-    if (counts_path)
-        http_write_counts(counts_path, __atomic_load_n(&accepted, __ATOMIC_RELAXED),
-                          __atomic_load_n(&served, __ATOMIC_RELAXED));
+    http_write_counts(__atomic_load_n(&accepted, __ATOMIC_RELAXED),
+                      __atomic_load_n(&served, __ATOMIC_RELAXED));
     _exit(0);
 }
 
@@ -69,14 +67,8 @@ done:
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: http_threaded PORT [COUNTS]\n");
-        return 2;
-    }
-    counts_path = argc > 2 ? argv[2] : NULL;
-    signal(SIGPIPE, SIG_IGN);
+    int listener = http_start(argc, argv, "http_threaded");
     signal(SIGTERM, on_term);
-    int listener = http_listen(argv[1]);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

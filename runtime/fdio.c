@@ -352,7 +352,8 @@ static bool writer_seen(int fifo, int scratch)
 
 /* A reader holds the FIFO open (non-blocking) until a writer has opened it: it waits
  * for the FIFO's data or hang-up on the hub, and looks for a writer after each pause
- * (a writer's open wakes no poll). Returns 0 or -EINTR. */
+ * (a writer's open wakes no poll). Returns 0, -EINTR, or -ETIMEDOUT when the timeout
+ * scope's deadline passed (timeout.h). */
 static int wait_for_a_writer(int fd)
 {
     int scratch[2] = {-1, -1};

@@ -13,13 +13,25 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 lib="$build/libgreenpatch.so"
 quick=${BENCH_QUICK:-0}
+# bench_on_exit CMD: CMD runs when the benchmark ends, before those registered earlier (a
+# server is stopped before its files go). The one EXIT trap runs them all.
+bench_exit_cmds=()
+bench_on_exit() { bench_exit_cmds=("$1" "${bench_exit_cmds[@]}"); }
+trap 'for c in "${bench_exit_cmds[@]}"; do eval "$c" || true; done' EXIT
+
 standalone=0
 if [ -z "${BENCH_OUT:-}" ]; then
     BENCH_OUT=$(mktemp -d)
     standalone=1
-    trap 'bench_show; rm -rf "$BENCH_OUT"' EXIT
+    bench_on_exit 'bench_show; rm -rf "$BENCH_OUT"'
 fi
 export BENCH_OUT
+
+# bench_tempdir: a temporary directory of the benchmark's, removed when it ends.
+bench_tempdir() {
+    tmp=$(mktemp -d)
+    bench_on_exit "rm -rf '$tmp'"
+}
 
 # bench_build: builds the library, the helper programs and the benchmark programs.
 bench_build() {
